@@ -1,0 +1,29 @@
+#include "model/device.h"
+
+#include "model/torch_compat.h"
+
+#include <stdexcept>
+
+namespace inoculab::model {
+
+std::optional<DeviceRequest> parseDeviceRequest(std::string_view name) {
+    if (name == "auto") return DeviceRequest::Auto;
+    if (name == "cpu") return DeviceRequest::Cpu;
+    if (name == "cuda") return DeviceRequest::Cuda;
+    return std::nullopt;
+}
+
+DeviceChoice chooseDevice(DeviceRequest request) {
+    DeviceChoice choice;
+    choice.torchVersion = compat::torchVersion();
+    choice.cpuThreads = torch::get_num_threads();
+    bool haveCuda = compat::cudaAvailable();
+    if (request == DeviceRequest::Cuda && !haveCuda)
+        throw std::runtime_error("--device cuda: no CUDA device is available to libtorch " + choice.torchVersion +
+                                 " on this machine (it is a CPU build or no GPU is visible); use --device cpu or auto");
+    choice.cuda = request != DeviceRequest::Cpu && haveCuda;
+    choice.name = choice.cuda ? "cuda:0" : "cpu";
+    return choice;
+}
+
+}  // namespace inoculab::model

@@ -1,0 +1,26 @@
+#pragma once
+// Device choice for training and evaluation: `auto` takes CUDA when present, else the CPU.
+// Header is torch-free so that option parsing and job files can use it.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace inoculab::model {
+
+enum class DeviceRequest { Auto, Cpu, Cuda };
+
+std::optional<DeviceRequest> parseDeviceRequest(std::string_view name);
+
+struct DeviceChoice {
+    std::string name;        // "cpu" or "cuda:0"
+    bool cuda = false;
+    int cpuThreads = 0;      // torch intra-op threads on the CPU
+    std::string torchVersion;
+};
+
+// Resolves the request against this machine. Throws std::runtime_error when CUDA is asked
+// for but not available (the message says what the machine has).
+DeviceChoice chooseDevice(DeviceRequest request);
+
+}  // namespace inoculab::model
