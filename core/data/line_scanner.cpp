@@ -121,12 +121,13 @@ bool LineScanner::next(Line &line) {
             }
         }
         if (haveLine) {
+            base = m_buffer.get();  // refill() may have moved the bytes to a bigger buffer
             line = Line{};
             line.number = ++m_lineNumber;
             line.offset = m_bufferFileOffset + m_begin;
             std::size_t textEnd = lineEnd;
             if (textEnd > m_begin && base[textEnd - 1] == '\r') --textEnd;
-            line.length = lineEnd - m_begin;
+            line.length = textEnd - m_begin;
             line.text = std::string_view(base + m_begin, textEnd - m_begin);
             line.blank = isBlank(line.text);
             if (line.length > kMaxLineBytes) {
