@@ -56,7 +56,10 @@ bool LineScanner::refill() {
         m_end = tail;
     }
     if (m_end == m_capacity) {
-        std::size_t grown = m_capacity * 2;
+        // Never beyond one byte over the limit: enough to tell a line of exactly the limit
+        // (its newline fits) from a longer one.
+        std::size_t grown = std::max<std::size_t>(std::min<std::size_t>(m_capacity * 2, kMaxLineBytes + 1),
+                                                  m_capacity + 1);
         auto bigger = std::make_unique<char[]>(grown + kPadding);
         std::memcpy(bigger.get(), m_buffer.get(), m_end);
         m_buffer = std::move(bigger);
@@ -101,7 +104,7 @@ bool LineScanner::next(Line &line) {
         if (nl) {
             lineEnd = static_cast<const char *>(nl) - base;
             haveLine = true;
-        } else if (m_end - m_begin >= kMaxLineBytes) {
+        } else if (m_end - m_begin > kMaxLineBytes) {
             line = Line{};
             line.number = ++m_lineNumber;
             line.offset = m_bufferFileOffset + m_begin;
