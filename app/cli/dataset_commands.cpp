@@ -112,7 +112,7 @@ int runStats(const std::string &file, const std::string &format, bool json, cons
     }
     auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
     std::printf("%s (%s)\n", file.c_str(), std::string(data::formatName(stats.format)).c_str());
-    std::printf("%-16s %llu valid, %llu invalid, %llu blank lines, %llu bytes\n", "rows", count(stats.rows),
+    std::printf("%-16s %llu (%llu invalid, not counted below), %llu blank lines, %llu bytes\n", "rows", count(stats.rows),
                 count(stats.invalidRows), count(stats.blankLines), count(stats.bytes));
     std::printf("%-16s system %llu, user %llu, assistant %llu\n", "messages", count(stats.messagesByRole[0]),
                 count(stats.messagesByRole[1]), count(stats.messagesByRole[2]));

@@ -40,7 +40,7 @@ DatasetStats computeDatasetStats(const std::string &path, std::optional<DatasetF
     stats.format = resolveDatasetFormat(path, format);
     // 4 bytes a row each: lengths are bounded by the 64 MiB line limit.
     std::vector<std::uint32_t> rendered, turns;
-    // Hashes, not texts: memory stays at 8 bytes per distinct prompt.
+    // Hashes, not texts: memory grows with the number of distinct prompts, not their length.
     std::unordered_set<std::size_t> systemPrompts;
     ScanOptions scan;
     scan.cancel = cancel;
