@@ -71,8 +71,13 @@ void MainWindow::onLoaded(std::shared_ptr<LoadedDataset> result) {
     setLoading(false);
     if (!result->index) {
         m_status->setText(result->error);
-        if (!result->cancelled)
-            QMessageBox::warning(this, tr("Cannot open dataset"), result->error);
+        if (!result->cancelled) {
+            // Window-modal but not blocking: the event loop (and any running load) goes on.
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot open dataset"), result->error,
+                                        QMessageBox::Ok, this);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+        }
         Q_EMIT datasetFailed(result->error);
         return;
     }

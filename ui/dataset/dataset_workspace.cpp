@@ -21,12 +21,14 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
       m_previewEnabled(new QCheckBox(tr("Preview inoculation"), this)), m_prompt(new QLineEdit(this)),
       m_placement(new QComboBox(this)), m_onExistingSystem(new QComboBox(this)) {
     m_table->setModel(m_model);
+    m_rowSummary->setWordWrap(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
     // Fixed row heights let the view skip measuring rows it never shows (huge files).
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setColumnWidth(DatasetTableModel::RowColumn, 60);
     m_table->setColumnWidth(DatasetTableModel::LineColumn, 60);
@@ -122,7 +124,7 @@ void DatasetWorkspace::showCurrentRow() {
             note = tr(" · not inoculated: %1").arg(QString::fromStdString(data::outcomeProblem(result.outcome)));
     }
     data::RenderedChat chat = data::renderChat(conversation);
-    m_rowSummary->setText(tr("%1 · %2 of %3 bytes carry the loss%4")
+    m_rowSummary->setText(tr("%1 · %2 of %3 bytes carry the loss (green) · inserted prompt in yellow%4")
                               .arg(where)
                               .arg(chat.trainedBytes())
                               .arg(chat.text.size())
