@@ -5,8 +5,8 @@ Measures, on one generated file and in one run:
   - `inoculab-cli dataset validate FILE --json --max-errors 20` against validate_peer.py
     (same rules, Python's json module, Debian's /usr/bin/python3), best of N each;
   - JsonlIndex::build throughput (inoculab_index_bench, warm page cache, best of N);
-  - peak RSS of the validate and index processes, from the kernel (wait4), so that the
-    numbers include everything the process maps and touches, not what the code thinks it uses.
+  - peak RSS of the validate and index processes, from the kernel (inoculab_peak_rss), so
+    that the numbers include everything the process touches, not what the code thinks it uses.
 Both validators must report the same totals, and those must equal what the generator
 injected; otherwise the speed comparison is meaningless and we stop.
 
@@ -22,6 +22,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PEAK_RSS = None  # BUILD/bench/inoculab_peak_rss, set in main()
 TOTALS = ("lines", "blank_lines", "rows", "invalid_rows", "problem_count")
 TARGET_INDEX_GBPS = 1.0
 TARGET_SPEEDUP = 5.0
@@ -31,20 +32,19 @@ TARGET_MEMORY_PER_ROW = 8
 
 
 def run(cmd, ok_codes=(0,)):
-    """Runs cmd; returns (wall seconds, peak RSS bytes of that child, stdout)."""
-    # Outputs go to files, not pipes: communicate() would reap the child itself, and we
-    # need wait4 for this child's own rusage (RUSAGE_CHILDREN would mix all children).
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Runs cmd under inoculab_peak_rss; returns (wall seconds, peak RSS bytes, stdout)."""
+    # Not os.wait4 here: Linux carries the parent's peak RSS into a spawned child, so every
+    # child of this ~14 MB runner would read at least 14 MB. peak_rss.cpp explains.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".json") as rss:
         start = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(p.pid, 0)
+        code = subprocess.run([PEAK_RSS, rss.name] + cmd, stdout=out, stderr=err).returncode
         seconds = time.perf_counter() - start
-        p.returncode = code = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if code not in ok_codes:
             sys.exit("FAILED (exit %d): %s\n%s" % (code, " ".join(cmd), err.read().decode(errors="replace")))
-        return seconds, usage.ru_maxrss * 1024, out.read()
+        return seconds, json.load(rss)["peak_rss_bytes"], out.read()
 
 
 def best_of(cmd, repeats, ok_codes=(0,)):
@@ -115,9 +115,11 @@ def main():
     args.work_dir = os.path.abspath(args.work_dir or os.path.join(build, "bench-data"))
     cli = os.path.join(build, "app", "inoculab-cli")
     index_bench = os.path.join(build, "bench", "inoculab_index_bench")
-    for exe in (cli, index_bench):
+    global PEAK_RSS
+    PEAK_RSS = os.path.join(build, "bench", "inoculab_peak_rss")
+    for exe in (cli, index_bench, PEAK_RSS):
         if not os.access(exe, os.X_OK):
-            sys.exit("missing %s: build the inoculab-cli and inoculab_index_bench targets first" % exe)
+            sys.exit("missing %s: build inoculab-cli, inoculab_index_bench and inoculab_peak_rss first" % exe)
 
     path, expected = dataset(args, args.python)
     size = os.path.getsize(path)

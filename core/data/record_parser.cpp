@@ -149,11 +149,13 @@ void readTurns(RowChecker &check, object root, std::string_view arrayKey, std::s
             Message &m = out->messages.emplace_back();
             m.role = *role;
             m.content.assign(content->data(), content->size());
-            keepExtras(obj, {roleKey, contentKey}, m.extra);
+            // "role" and "content" are also dropped from ShareGPT turns: we write OpenAI
+            // messages, where those keys are ours and a second copy would clash.
+            keepExtras(obj, {roleKey, contentKey, "role", "content"}, m.extra);
         }
     }
     if (!sawAssistant) check.fail("no assistant turn");
-    if (out && check.problems.empty()) keepExtras(root, {arrayKey}, out->extra);
+    if (out && check.problems.empty()) keepExtras(root, {arrayKey, "messages"}, out->extra);
 }
 
 void readAlpaca(RowChecker &check, object root, Conversation *out) {
@@ -168,7 +170,7 @@ void readAlpaca(RowChecker &check, object root, Conversation *out) {
     if (input && !isBlankContent(*input)) user += "\n\n" + std::string(*input);
     out->messages.push_back({Role::User, std::move(user), ExtraKeys::object()});
     out->messages.push_back({Role::Assistant, std::string(*output), ExtraKeys::object()});
-    keepExtras(root, {"instruction", "input", "output", "system"}, out->extra);
+    keepExtras(root, {"instruction", "input", "output", "system", "messages"}, out->extra);
 }
 
 // Describes a syntax error with its column, using nlohmann/json which reports positions.
@@ -188,6 +190,8 @@ RecordProblem describeSyntaxError(std::string_view text, simdjson::error_code co
             std::string detail = colon == std::string::npos ? message : message.substr(colon + 2);
             std::uint64_t column = e.byte == 0 ? 1 : e.byte;
             return {column, "invalid JSON at column " + std::to_string(column) + ": " + detail};
+        } catch (const nlohmann::json::exception &) {
+            // Valid syntax nlohmann cannot hold either (e.g. 1e999): simdjson's message says it.
         }
     }
     return {0, std::string("invalid JSON: ") + simdjson::error_message(code)};

@@ -1,0 +1,19 @@
+#pragma once
+// Fuzz bodies for the untrusted-input parsers. Each takes arbitrary bytes, must never crash
+// or hang, and checks properties that hold for every input; a broken property aborts.
+// They run under libFuzzer (INOCULAB_FUZZ=ON, clang) and, in every build, over a seed
+// corpus plus deterministic mutations in the test_fuzz_corpus suite.
+#include <cstddef>
+#include <cstdint>
+
+namespace inoculab::fuzz {
+
+// RecordParser in every format, padded and not: same verdicts; a row that parses is valid
+// and survives a write and re-read as OpenAI messages unchanged.
+void recordParser(const std::uint8_t *data, std::size_t size);
+
+// LineScanner and JsonlIndex over the bytes as a file: lines tile the file, rows read back
+// through the index equal the scanned lines.
+void jsonlScan(const std::uint8_t *data, std::size_t size);
+
+}  // namespace inoculab::fuzz
