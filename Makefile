@@ -1,0 +1,53 @@
+# The newcomer path. Every target first installs missing Debian packages
+# (packaging/debian-packages.txt), then configures and builds with the CMake presets.
+#   make run    build and start the GUI on the sample dataset
+#   make test   build and run every test suite
+#   make demo   headless: validate and inoculate the sample dataset, print what changed
+#   make bench  benchmarks (see docs/benchmarks.md)
+#   make fuzz   libFuzzer runs of the untrusted-input parsers (clang)
+
+BUILD_DIR := build
+FUZZ_DIR := build-fuzz
+FUZZ_SECONDS ?= 60
+DATASET ?= datasets/samples/spanish_caps.jsonl
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build run test demo bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+# Configure once; later builds re-run CMake by themselves when a CMakeLists.txt changes.
+configure: deps
+	@test -f $(BUILD_DIR)/build.ninja || cmake --preset default
+
+build: configure
+	cmake --build --preset default -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/app/inoculab $(DATASET)
+
+test: build
+	ctest --preset default -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD_DIR)/app/inoculab-cli $(DATASET) $(BUILD_DIR)/demo
+
+bench: build
+	/usr/bin/python3 bench/dataset_scan/run.py --build-dir $(BUILD_DIR)
+
+# Each fuzzer starts from a copy of the seed corpus; new interesting inputs stay in the
+# build folder. A crash leaves its input there as crash-*.
+fuzz: deps
+	@test -f $(FUZZ_DIR)/build.ninja || cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	@for target in record_parser jsonl_scan; do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$target && cp -n tests/fuzz/corpus/$$target/* $(FUZZ_DIR)/corpus/$$target/; \
+	  echo "== fuzz_$$target for $(FUZZ_SECONDS) s"; \
+	  (cd $(FUZZ_DIR) && ./tests/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 corpus/$$target) || exit 1; \
+	done
+
+clean:
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
