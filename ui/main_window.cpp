@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QIcon>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLocale>
@@ -17,12 +18,18 @@
 #include <QPushButton>
 #include <QStatusBar>
 
+// Resources in a static library must be registered by hand (the linker would drop their
+// static initialiser); Q_INIT_RESOURCE only works outside a namespace.
+static void initResources() { Q_INIT_RESOURCE(resources); }
+
 namespace inoculab::ui {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_workspace(new DatasetWorkspace(this)), m_loader(new DatasetLoader(this)),
       m_status(new QLabel(this)), m_progress(new QProgressBar(this)), m_cancel(new QPushButton(tr("Cancel"), this)) {
     setWindowTitle(QStringLiteral("Inoculab"));
+    initResources();
+    setWindowIcon(QIcon(QStringLiteral(":/inoculab/icons/inoculab.svg")));
     setCentralWidget(m_workspace);
     resize(1280, 800);
 

@@ -55,6 +55,7 @@ private Q_SLOTS:
                  QString("What is the capital of France?"));
         QCOMPARE(model->data(model->index(3, DatasetTableModel::TurnsColumn)).toInt(), 4);
         QVERIFY(window.windowTitle().contains("spanish_caps.jsonl"));
+        QVERIFY(!window.windowIcon().pixmap(32).isNull());  // the compiled-in SVG icon
     }
 
     void previewIsTheRenderedInoculatedRow() {
