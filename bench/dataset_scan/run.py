@@ -48,7 +48,7 @@ def run(cmd, ok_codes=(0,)):
 
 
 def best_of(cmd, repeats, ok_codes=(0,)):
-    """Best wall time, largest peak RSS (peaks should not vary; take the worst), last stdout."""
+    """Best wall time, largest peak RSS (peaks barely vary; report the worst), the stdout."""
     runs = [run(cmd, ok_codes) for _ in range(repeats)]
     outs = {r[2] for r in runs}
     if len(outs) != 1:
@@ -62,6 +62,7 @@ def dataset(args, python):
     path = os.path.join(args.work_dir, name + ".jsonl")
     params_path = path + ".params.json"
     sys.path.insert(0, HERE)
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     import generate  # only for VERSION: a generator change invalidates the cache
     want = {"version": generate.VERSION, "rows": args.rows, "seed": args.seed, "bad_share": args.bad_share}
     try:
@@ -85,6 +86,7 @@ def machine(build_dir):
     info = {"nproc": os.cpu_count(), "python": platform.python_version()}
     with open("/proc/cpuinfo") as f:
         info["cpu"] = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    info["os"] = platform.freedesktop_os_release().get("PRETTY_NAME", "?")
     with open("/proc/meminfo") as f:
         info["mem_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
     try:

@@ -6,6 +6,11 @@ It mirrors core/data (line_scanner.cpp, row_scan.cpp, record_parser.cpp, validat
 rule for rule and problem for problem, so that run.py can demand identical totals; a
 faster validator that counts differently would prove nothing.
 
+One known difference, left in on purpose: with a key given twice in one object, simdjson
+reads the first and Python's json the last. Mirroring that needs object_pairs_hook, a
+Python call per object, which would slow the peer and flatter the C++ side; the
+generator never writes duplicate keys.
+
 usage: validate_peer.py FILE   ->  one JSON object with the totals on stdout
 """
 import json
