@@ -106,7 +106,9 @@ std::string JsonlIndex::readRow(std::uint64_t row) const {
 }
 
 std::size_t JsonlIndex::memoryBytes() const {
-    return m_rowStarts.capacity() * sizeof(std::uint64_t) + m_lineJumps.capacity() * sizeof(m_lineJumps[0]) +
+    // libstdc++'s deque: 512-byte blocks of 64 offsets, plus a map of block pointers.
+    std::size_t blocks = (m_rowStarts.size() + 63) / 64 + 1;
+    return blocks * (512 + sizeof(void *)) + m_lineJumps.capacity() * sizeof(m_lineJumps[0]) +
            m_tooLongRows.capacity() * sizeof(std::uint64_t);
 }
 
