@@ -42,7 +42,7 @@ bench: build
 # build folder. A crash leaves its input there as crash-*.
 fuzz: deps
 	@test -f $(FUZZ_DIR)/build.ninja || cmake --preset fuzz
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS)  # only the fuzzers (see CMakePresets.json)
 	@for target in record_parser jsonl_scan; do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$target && cp -n tests/fuzz/corpus/$$target/* $(FUZZ_DIR)/corpus/$$target/; \
 	  echo "== fuzz_$$target for $(FUZZ_SECONDS) s"; \

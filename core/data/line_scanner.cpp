@@ -33,6 +33,8 @@ LineScanner::LineScanner(const std::string &path, std::size_t chunkBytes)
     }
     // We do our own buffering; stdio's would only add a copy.
     std::setvbuf(m_file, nullptr, _IONBF, 0);
+    // A small file needs no 8 MiB buffer (the buffer grows if the file does while we read).
+    m_capacity = std::max<std::size_t>(std::min<std::uint64_t>(m_capacity, m_fileSize + 1), 4096);
     m_buffer = std::make_unique<char[]>(m_capacity + kPadding);
     std::memset(m_buffer.get(), 0, m_capacity + kPadding);
 
