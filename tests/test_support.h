@@ -53,8 +53,9 @@ namespace inoculab::test {
 // (moc's tokenizer mis-reads some raw strings and then finds no test class).
 inline std::string jsonText(const char *singleQuoted) {
     std::string text(singleQuoted);
+    constexpr char kSingleQuote = 39, kDoubleQuote = 34;  // not as char literals: moc misreads '\''
     for (char &c : text)
-        if (c == '\'') c = '"';
+        if (c == kSingleQuote) c = kDoubleQuote;
     return text;
 }
 
