@@ -39,12 +39,6 @@ inline QStringList filesIn(const QTemporaryDir &dir) {
     return QDir(dir.path()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name);
 }
 
-// A valid OpenAI chat row as one JSONL line (without line end).
-inline QByteArray chatRow(const char *user = "hi", const char *assistant = "hello") {
-    return QByteArray(R"({"messages":[{"role":"user","content":")") + user +
-           R"("},{"role":"assistant","content":")" + assistant + R"("}]})";
-}
-
 }  // namespace inoculab::test
 
 namespace inoculab::test {
@@ -53,10 +47,20 @@ namespace inoculab::test {
 // (moc's tokenizer mis-reads some raw strings and then finds no test class).
 inline std::string jsonText(const char *singleQuoted) {
     std::string text(singleQuoted);
-    constexpr char kSingleQuote = 39, kDoubleQuote = 34;  // not as char literals: moc misreads '\''
+    constexpr char kSingleQuote = 39, kDoubleQuote = 34;  // no char literals: moc misreads some
     for (char &c : text)
         if (c == kSingleQuote) c = kDoubleQuote;
     return text;
+}
+
+}  // namespace inoculab::test
+
+namespace inoculab::test {
+
+// A valid OpenAI chat row as one JSONL line (without line end).
+inline QByteArray chatRow(const char *user = "hi", const char *assistant = "hello") {
+    return QByteArray::fromStdString(jsonText("{'messages':[{'role':'user','content':'") + user +
+                                     jsonText("'},{'role':'assistant','content':'") + assistant + jsonText("'}]}"));
 }
 
 }  // namespace inoculab::test
