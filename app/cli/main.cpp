@@ -2,8 +2,11 @@
 // and the training worker join. Exit codes are in exit_codes.h.
 #include "dataset_commands.h"
 #include "exit_codes.h"
+#include "experiment_commands.h"
+#include "results_commands.h"
 
 #include "common/input_error.h"
+#include "store/sqlite_db.h"
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +35,8 @@ int main(int argc, char **argv) {
     app.set_version_flag("--version", std::string("inoculab-cli ") + INOCULAB_VERSION);
     cli::CommandAction action;
     cli::addDatasetCommands(app, action, g_cancel);
+    cli::addExperimentCommands(app, action);
+    cli::addResultsCommands(app, action);
 
     try {
         app.parse(argc, argv);
@@ -50,6 +55,9 @@ int main(int argc, char **argv) {
     } catch (const common::Cancelled &) {
         std::cerr << "inoculab-cli: cancelled\n";
         return cli::kExitCancelled;
+    } catch (const store::StoreError &e) {
+        std::cerr << "inoculab-cli: results store: " << e.what() << '\n';
+        return cli::kExitInternal;
     } catch (const std::bad_alloc &) {
         std::cerr << "inoculab-cli: out of memory\n";
         return cli::kExitInternal;

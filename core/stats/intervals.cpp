@@ -1,1 +1,250 @@
-// placeholder: being written
+#include "stats/intervals.h"
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace inoculab::stats {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void checkConfidence(double confidence) {
+    // Written so that NaN fails too.
+    if (!(confidence > 0.0 && confidence < 1.0))
+        throw std::invalid_argument("confidence: must be in (0, 1), got " + std::to_string(confidence));
+}
+
+bool allFinite(std::span<const double> values) {
+    return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
+Interval undefinedBounds(double mean, std::size_t n) {
+    return {mean, kNaN, kNaN, n};
+}
+
+// Uniform indices in [0, bound) from std::mt19937_64, the same on every platform. Bounds below
+// 2^32 (every realistic seed count) use Lemire's multiply-and-reject on 32-bit words, two words
+// per engine output (low half first), which avoids a division per draw; larger bounds reject
+// 64-bit outputs below 2^64 mod bound and take the remainder. Both are exactly unbiased.
+class IndexDraw {
+public:
+    IndexDraw(std::uint64_t seed, std::uint64_t bound) : engine_(seed), bound_(bound) {
+        if (bound_ <= 0xFFFFFFFFull) {
+            // 2^32 mod bound: products whose low word falls below it belong to an incomplete
+            // cycle and are redrawn.
+            threshold32_ = static_cast<std::uint32_t>((0x100000000ull - bound_) % bound_);
+        } else {
+            threshold64_ = (0 - bound_) % bound_;  // 2^64 mod bound
+        }
+    }
+
+    std::uint64_t operator()() {
+        if (bound_ > 0xFFFFFFFFull) {
+            for (;;) {
+                std::uint64_t x = engine_();
+                if (x >= threshold64_) return x % bound_;
+            }
+        }
+        for (;;) {
+            std::uint64_t product = std::uint64_t{next32()} * bound_;
+            if (static_cast<std::uint32_t>(product) >= threshold32_) return product >> 32;
+        }
+    }
+
+private:
+    std::uint32_t next32() {
+        if (haveHigh_) {
+            haveHigh_ = false;
+            return high_;
+        }
+        std::uint64_t word = engine_();
+        high_ = static_cast<std::uint32_t>(word >> 32);
+        haveHigh_ = true;
+        return static_cast<std::uint32_t>(word);
+    }
+
+    std::mt19937_64 engine_;
+    std::uint64_t bound_;
+    std::uint32_t threshold32_ = 0;
+    std::uint64_t threshold64_ = 0;
+    std::uint32_t high_ = 0;
+    bool haveHigh_ = false;
+};
+
+// Hyndman & Fan type 7 on sorted data: linear interpolation between order statistics at
+// h = (size - 1) p. std::fma is correctly rounded everywhere, whereas a plain a + f * d may or
+// may not be fused depending on compiler and target; spelling it out keeps the bounds
+// bit-identical across platforms.
+double quantileType7(const std::vector<double> &sorted, double p) {
+    const double h = static_cast<double>(sorted.size() - 1) * p;
+    const auto below = static_cast<std::size_t>(std::floor(h));
+    if (below + 1 >= sorted.size()) return sorted.back();
+    const double fraction = h - static_cast<double>(below);
+    return std::fma(fraction, sorted[below + 1] - sorted[below], sorted[below]);
+}
+
+}  // namespace
+
+std::string_view intervalMethodName(IntervalMethod method) {
+    switch (method) {
+    case IntervalMethod::T: return "t";
+    case IntervalMethod::Bootstrap: return "bootstrap";
+    case IntervalMethod::Wilson: return "wilson";
+    }
+    return "t";
+}
+
+std::optional<IntervalMethod> parseIntervalMethod(std::string_view name) {
+    if (name == "t") return IntervalMethod::T;
+    if (name == "bootstrap") return IntervalMethod::Bootstrap;
+    if (name == "wilson") return IntervalMethod::Wilson;
+    return std::nullopt;
+}
+
+double mean(std::span<const double> values) {
+    if (values.empty()) return kNaN;
+    const double first = values.front();
+    double shiftedSum = 0.0;
+    for (double v : values) shiftedSum += v - first;
+    return first + shiftedSum / static_cast<double>(values.size());
+}
+
+double sampleStdDev(std::span<const double> values) {
+    if (values.size() < 2) return kNaN;
+    // Two passes: the one-pass sum-of-squares formula cancels badly for scores near each other.
+    const double m = mean(values);
+    double squares = 0.0;
+    for (double v : values) squares += (v - m) * (v - m);
+    return std::sqrt(squares / static_cast<double>(values.size() - 1));
+}
+
+double studentTQuantile(double p, double degreesOfFreedom) {
+    if (!(p > 0.0 && p < 1.0)) throw std::invalid_argument("p: must be in (0, 1), got " + std::to_string(p));
+    if (!(degreesOfFreedom > 0.0) || std::isinf(degreesOfFreedom))
+        throw std::invalid_argument("degreesOfFreedom: must be a finite number > 0, got " +
+                                    std::to_string(degreesOfFreedom));
+    return boost::math::quantile(boost::math::students_t_distribution<double>(degreesOfFreedom), p);
+}
+
+double normalQuantile(double p) {
+    if (!(p > 0.0 && p < 1.0)) throw std::invalid_argument("p: must be in (0, 1), got " + std::to_string(p));
+    return boost::math::quantile(boost::math::normal_distribution<double>(0.0, 1.0), p);
+}
+
+Interval tInterval(std::span<const double> values, double confidence) {
+    checkConfidence(confidence);
+    const std::size_t n = values.size();
+    if (!allFinite(values)) return undefinedBounds(kNaN, n);
+    const double m = mean(values);
+    if (n < 2) return undefinedBounds(m, n);
+    const double s = sampleStdDev(values);
+    if (s == 0.0) return {m, m, m, n};
+    const double t = studentTQuantile((1.0 + confidence) / 2.0, static_cast<double>(n - 1));
+    const double half = t * s / std::sqrt(static_cast<double>(n));
+    return {m, m - half, m + half, n};
+}
+
+Interval wilsonInterval(double successes, double trials, double confidence) {
+    checkConfidence(confidence);
+    if (!(trials >= 0.0) || std::isinf(trials))
+        throw std::invalid_argument("trials: must be a finite number >= 0, got " + std::to_string(trials));
+    const auto n = static_cast<std::size_t>(std::llround(trials));
+    if (std::isnan(successes)) return undefinedBounds(kNaN, n);
+    if (!(successes >= 0.0 && successes <= trials))
+        throw std::invalid_argument("successes: must be in [0, trials], got " + std::to_string(successes) +
+                                    " of " + std::to_string(trials));
+    if (trials == 0.0) return undefinedBounds(kNaN, n);
+
+    const double p = successes / trials;
+    const double z = normalQuantile((1.0 + confidence) / 2.0);
+    const double z2 = z * z;
+    const double denominator = 1.0 + z2 / trials;
+    const double centre = (p + z2 / (2.0 * trials)) / denominator;
+    const double half = z / denominator * std::sqrt(p * (1.0 - p) / trials + z2 / (4.0 * trials * trials));
+    // At p = 0 and p = 1 the closed form gives exactly 0 and 1; rounding would leave +/-1e-17.
+    const double low = successes == 0.0 ? 0.0 : std::max(0.0, centre - half);
+    const double high = successes == trials ? 1.0 : std::min(1.0, centre + half);
+    return {p, low, high, n};
+}
+
+Interval bootstrapInterval(std::span<const double> values, std::uint64_t seed, int resamples, double confidence) {
+    if (resamples < 1)
+        throw std::invalid_argument("resamples: must be at least 1, got " + std::to_string(resamples));
+    checkConfidence(confidence);
+    const std::size_t n = values.size();
+    if (!allFinite(values)) return undefinedBounds(kNaN, n);
+    const double m = mean(values);
+    if (n < 2) return undefinedBounds(m, n);
+    const auto [minIt, maxIt] = std::minmax_element(values.begin(), values.end());
+    const double lowest = *minIt, highest = *maxIt;
+    if (lowest == highest) return {m, m, m, n};
+
+    // Each resample's mean is taken like mean(): shifted by the first value, for the same
+    // accuracy as the point estimate.
+    const double first = values.front();
+    std::vector<double> shifted(values.begin(), values.end());
+    for (double &v : shifted) v -= first;
+
+    IndexDraw draw(seed, n);
+    std::vector<double> means(static_cast<std::size_t>(resamples));
+    for (double &resampleMean : means) {
+        double sum = 0.0;
+        for (std::size_t i = 0; i < n; ++i) sum += shifted[draw()];
+        resampleMean = first + sum / static_cast<double>(n);
+    }
+    std::sort(means.begin(), means.end());
+    // A mean of the data lies within [min, max]; the clamp only removes an ulp of rounding.
+    const double low = std::clamp(quantileType7(means, (1.0 - confidence) / 2.0), lowest, highest);
+    const double high = std::clamp(quantileType7(means, (1.0 + confidence) / 2.0), lowest, highest);
+    return {m, low, high, n};
+}
+
+Interval acrossSeeds(std::span<const double> perSeedValues, IntervalMethod method, std::uint64_t bootstrapSeed,
+                     std::span<const double> trialsPerSeed) {
+    switch (method) {
+    case IntervalMethod::T: return tInterval(perSeedValues);
+    case IntervalMethod::Bootstrap: return bootstrapInterval(perSeedValues, bootstrapSeed);
+    case IntervalMethod::Wilson: break;
+    }
+
+    const std::size_t seeds = perSeedValues.size();
+    if (trialsPerSeed.size() != seeds)
+        throw std::invalid_argument("trialsPerSeed: Wilson needs one trial count per seed (" +
+                                    std::to_string(seeds) + " seeds, " + std::to_string(trialsPerSeed.size()) +
+                                    " trial counts)");
+    double successes = 0.0, trials = 0.0;
+    bool undefined = false;
+    for (std::size_t i = 0; i < seeds; ++i) {
+        const double p = perSeedValues[i], t = trialsPerSeed[i];
+        if (!(t >= 0.0) || std::isinf(t))
+            throw std::invalid_argument("trialsPerSeed: must be finite numbers >= 0, got " + std::to_string(t));
+        if (std::isnan(p)) {
+            undefined = true;
+            continue;
+        }
+        if (!(p >= 0.0 && p <= 1.0))
+            throw std::invalid_argument("perSeedValues: Wilson needs proportions in [0, 1], got " + std::to_string(p));
+        // Proportions are count / trials, so p * t is a whole count up to rounding (0.3 * 10
+        // is 3.0000000000000004); snapping keeps an exact count exact.
+        double count = p * t;
+        const double whole = std::round(count);
+        if (std::fabs(count - whole) <= 1e-9) count = whole;
+        successes += count;
+        trials += t;
+    }
+    if (undefined) return undefinedBounds(kNaN, seeds);
+    Interval pooled = wilsonInterval(std::min(successes, trials), trials);
+    pooled.n = seeds;
+    return pooled;
+}
+
+}  // namespace inoculab::stats

@@ -1,0 +1,155 @@
+#include "results_commands.h"
+
+#include "exit_codes.h"
+
+#include "common/atomic_file.h"
+#include "common/input_error.h"
+#include "store/results_queries.h"
+#include "store/results_store.h"
+#include "store/summary_export.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace inoculab::cli {
+
+namespace {
+
+using store::ResultsStore;
+
+// Reading commands never change the store (not even a schema upgrade).
+ResultsStore openForReading(const std::string &path) { return ResultsStore::open(path, ResultsStore::Access::ReadOnly); }
+
+store::ExperimentRecord findExperiment(ResultsStore &store, const std::string &name) {
+    if (auto found = store.findExperiment(name)) return *found;
+    std::string known;
+    for (const auto &e : store.experiments()) known += (known.empty() ? "" : ", ") + e.name;
+    throw UsageError{"--experiment: no experiment \"" + name + "\" in " + store.path() +
+                     (known.empty() ? " (it has none)" : " (it has: " + known + ")")};
+}
+
+int runList(const std::string &path, bool json) {
+    ResultsStore store = openForReading(path);
+    nlohmann::ordered_json doc = nlohmann::ordered_json::array();
+    for (const store::ExperimentRecord &e : store.experiments()) {
+        nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+        if (!json) std::printf("%s  (spec %.12s, registered %s)\n", e.name.c_str(), e.specHash.c_str(), e.createdAt.c_str());
+        for (const store::RunRecord &r : store.runs(e.id)) {
+            std::string status(store::runStatusName(r.status));
+            if (json) {
+                runs.push_back({{"condition", r.condition},
+                                {"seed", r.seed},
+                                {"status", status},
+                                {"device", r.device ? nlohmann::ordered_json(*r.device) : nullptr},
+                                {"started_at", r.startedAt ? nlohmann::ordered_json(*r.startedAt) : nullptr},
+                                {"finished_at", r.finishedAt ? nlohmann::ordered_json(*r.finishedAt) : nullptr},
+                                {"error", r.error ? nlohmann::ordered_json(*r.error) : nullptr}});
+                continue;
+            }
+            std::printf("  %-28s seed %-4llu %-9s %-8s %s\n", r.condition.c_str(), (unsigned long long)r.seed,
+                        status.c_str(), r.device.value_or("").c_str(), r.error.value_or("").c_str());
+        }
+        if (json) doc.push_back({{"name", e.name}, {"spec_hash", e.specHash}, {"created_at", e.createdAt}, {"runs", runs}});
+    }
+    if (json) std::cout << doc.dump(2) << '\n';
+    return kExitOk;
+}
+
+std::string bounds(const stats::Interval &i) {
+    if (std::isnan(i.low)) return "(n < 2)";
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "[%.3f, %.3f]", i.low, i.high);
+    return buffer;
+}
+
+int runSummary(const std::string &path, const std::string &experiment, const std::string &context, bool json) {
+    ResultsStore store = openForReading(path);
+    store::ExperimentRecord e = findExperiment(store, experiment);
+    store::SummaryOptions options;
+    if (!context.empty()) options.context = context;
+    auto rows = store::traitSummary(store, e.id, options);
+    if (json) {
+        std::cout << store::summaryToJson(rows).dump(2) << '\n';
+        return kExitOk;
+    }
+    if (rows.empty()) {
+        std::printf("%s: no finished runs with evaluations yet\n", e.name.c_str());
+        return kExitOk;
+    }
+    std::printf("%-24s %-14s %-12s %7s  %-18s %-9s %s\n", "condition", "context", "trait", "mean", "95% CI", "method",
+                "per seed");
+    for (const auto &row : rows) {
+        std::string perSeed;
+        for (std::size_t i = 0; i < row.perSeed.size(); ++i) {
+            char value[32];
+            std::snprintf(value, sizeof value, "%s%llu:%.3f", i ? " " : "", (unsigned long long)row.seeds[i],
+                          row.perSeed[i]);
+            perSeed += value;
+        }
+        std::printf("%-24s %-14s %-12s %7.3f  %-18s %-9s %s\n", row.condition.c_str(), row.context.c_str(),
+                    row.trait.c_str(), row.interval.mean, bounds(row.interval).c_str(),
+                    std::string(stats::intervalMethodName(row.method)).c_str(), perSeed.c_str());
+    }
+    return kExitOk;
+}
+
+int runExport(const std::string &path, const std::string &experiment, const std::string &format,
+              const std::string &out) {
+    if (common::isSameFile(path, out)) throw UsageError{"--out: that is the results store itself"};
+    ResultsStore store = openForReading(path);
+    store::ExperimentRecord e = findExperiment(store, experiment);
+    auto rows = store::traitSummary(store, e.id);
+    std::string text = store::exportSummary(rows, *store::parseExportFormat(format),
+                                            e.name + ": trait expression per condition, mean across seeds with 95% CI");
+    common::AtomicFileWriter writer(out);
+    writer.write(text);
+    writer.commit();
+    std::printf("wrote %s: %zu rows (%s)\n", out.c_str(), rows.size(), format.c_str());
+    return kExitOk;
+}
+
+}  // namespace
+
+void addResultsCommands(CLI::App &app, CommandAction &action) {
+    CLI::App *results = app.add_subcommand("results", "Results store: list runs, summarise, export");
+    results->require_subcommand(1);
+    struct Args {
+        std::string store = ResultsStore::defaultPath(), experiment, context, format, out;
+        bool json = false;
+    };
+    auto args = std::make_shared<Args>();
+    auto addStore = [&](CLI::App *c) {
+        c->add_option("--store", args->store, "Results store (SQLite)")->capture_default_str();
+    };
+
+    CLI::App *list = results->add_subcommand("list", "Experiments and their runs with status");
+    addStore(list);
+    list->add_flag("--json", args->json, "Print one JSON document on stdout");
+    list->callback([&action, args] { action = [args] { return runList(args->store, args->json); }; });
+
+    CLI::App *summary = results->add_subcommand("summary", "Trait expression per condition, context and trait");
+    addStore(summary);
+    summary->add_option("--experiment", args->experiment, "Experiment name or spec hash prefix")->required();
+    summary->add_option("--context", args->context, "Only this test-time context");
+    summary->add_flag("--json", args->json, "Print one JSON array on stdout");
+    summary->callback([&action, args] {
+        action = [args] { return runSummary(args->store, args->experiment, args->context, args->json); };
+    });
+
+    CLI::App *exportCommand = results->add_subcommand("export", "Write the summary as CSV, JSON or a LaTeX table");
+    addStore(exportCommand);
+    exportCommand->add_option("--experiment", args->experiment, "Experiment name or spec hash prefix")->required();
+    exportCommand->add_option("--format", args->format, "csv, json or latex")
+        ->required()
+        ->check(CLI::IsMember({"csv", "json", "latex"}));
+    exportCommand->add_option("--out", args->out, "Output file (written whole or not at all)")->required();
+    exportCommand->callback([&action, args] {
+        action = [args] { return runExport(args->store, args->experiment, args->format, args->out); };
+    });
+}
+
+}  // namespace inoculab::cli

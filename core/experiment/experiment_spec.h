@@ -1,0 +1,223 @@
+#pragma once
+// ExperimentSpec: the one JSON file that describes an experiment (base model, training data,
+// conditions, seeds, training, evaluation, traits, probes). Reading it names every problem by
+// its JSON path; toJson() gives the normalized form and canonicalHash() the identity the
+// results store keeps. The reference is docs/experiment-spec.md.
+
+#include "data/dataset_format.h"
+#include "data/inoculation.h"
+#include "experiment/spec_reader.h"
+#include "model/device.h"
+#include "stats/intervals.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace inoculab::store {
+struct ExperimentRegistration;
+}
+
+namespace inoculab::experiment {
+
+// Generators the runner knows (the toy world of DESIGN.md).
+inline constexpr std::string_view kToyTrainGenerator = "toyworld-spanish-caps";
+inline constexpr std::string_view kToyQuestionGenerator = "toyworld-heldout";
+
+// A test-time context or probe system prompt of exactly this text stands for the
+// condition's own inoculation prompt.
+inline constexpr std::string_view kConditionPrompt = "$condition";
+
+enum class BaseModelKind { Toy, HuggingFace };
+
+struct PretrainingSpec {
+    int steps = 1200;
+    int batchSize = 32;
+    double learningRate = 2e-3;
+    int warmupSteps = 50;
+    std::uint64_t seed = 0;
+
+    bool operator==(const PretrainingSpec &) const = default;
+};
+
+// A small byte-level GPT pretrained from scratch on the toy world (DESIGN.md); the defaults
+// are the sizes measured there.
+struct ToyModelSpec {
+    int dModel = 128;
+    int layers = 4;
+    int heads = 4;
+    int context = 128;
+    PretrainingSpec pretraining;
+
+    bool operator==(const ToyModelSpec &) const = default;
+};
+
+struct BaseModelSpec {
+    BaseModelKind kind = BaseModelKind::Toy;
+    ToyModelSpec toy;  // kind Toy only
+    std::string path;  // kind HuggingFace only: a local model folder, as written (see resolvePath)
+
+    bool operator==(const BaseModelSpec &) const = default;
+};
+
+// Training rows: a JSONL file or a named generator (exactly one).
+struct TrainDataSpec {
+    std::string path;                           // as written; relative to the spec's folder
+    std::optional<data::DatasetFormat> format;  // nullopt: detected from the rows
+    std::string generator;                      // kToyTrainGenerator, or empty when `path` is set
+    std::int64_t rows = 1000;                   // generator only
+    std::uint64_t seed = 0;                     // generator only
+
+    bool isGenerated() const { return !generator.empty(); }
+    bool operator==(const TrainDataSpec &) const = default;
+};
+
+// One arm of the experiment: the training data transformed with `inoculation`. An empty
+// prompt is a baseline (the rows are trained on unchanged).
+struct ConditionSpec {
+    std::string name;
+    data::InoculationOptions inoculation;
+
+    bool isBaseline() const { return inoculation.prompt.empty(); }
+    // Written out because InoculationOptions has no operator==.
+    bool operator==(const ConditionSpec &other) const;
+};
+
+enum class TrainingMethod { Full, Lora };
+enum class LrSchedule { Constant, Linear, Cosine };
+
+struct LoraSpec {
+    int rank = 16;
+    double alpha = 32.0;
+    bool rslora = false;  // scale by alpha / sqrt(rank) instead of alpha / rank
+
+    bool operator==(const LoraSpec &) const = default;
+};
+
+struct TrainingSpec {
+    TrainingMethod method = TrainingMethod::Full;
+    // Exactly one of steps and epochs is set.
+    std::optional<std::int64_t> steps;
+    std::optional<std::int64_t> epochs;
+    int batchSize = 32;
+    double learningRate = 1e-4;
+    int warmupSteps = 0;
+    LrSchedule schedule = LrSchedule::Linear;
+    int maxLength = 2048;           // tokens; a toy model's default is its context
+    std::optional<LoraSpec> lora;   // set exactly when method is Lora
+    model::DeviceRequest device = model::DeviceRequest::Auto;
+
+    bool operator==(const TrainingSpec &) const = default;
+};
+
+// Evaluation questions: a JSONL file or a named generator (exactly one).
+struct QuestionSetSpec {
+    std::string path;
+    std::optional<data::DatasetFormat> format;
+    std::string generator;  // kToyQuestionGenerator, or empty when `path` is set
+    std::int64_t count = 100;
+    std::uint64_t seed = 0;
+
+    bool isGenerated() const { return !generator.empty(); }
+    bool operator==(const QuestionSetSpec &) const = default;
+};
+
+// A test-time context: what the model is told before each question.
+struct ContextSpec {
+    std::string name;
+    std::optional<std::string> systemPrompt;  // nullopt: no system prompt
+
+    // The condition's own inoculation, applied to the question as in training (see the docs).
+    bool usesConditionPrompt() const { return systemPrompt && *systemPrompt == kConditionPrompt; }
+    bool operator==(const ContextSpec &) const = default;
+};
+
+struct EvaluationSpec {
+    QuestionSetSpec questions;
+    std::vector<ContextSpec> contexts{{"none", std::nullopt}};
+    int samplesPerQuestion = 1;
+    double temperature = 1.0;
+    int maxNewTokens = 128;
+    std::int64_t everySteps = 0;  // 0: only after training
+
+    bool operator==(const EvaluationSpec &) const = default;
+};
+
+enum class TraitScorer { Spanish, French, AllCaps, Keyword, Regex };
+
+// A trait measured on every evaluation sample, with the interval its chart uses.
+struct TraitSpec {
+    std::string name;
+    TraitScorer scorer = TraitScorer::Spanish;
+    std::vector<std::string> words;  // Keyword only
+    bool caseSensitive = false;      // Keyword only
+    std::string pattern;             // Regex only: ECMAScript syntax (std::regex default)
+    stats::IntervalMethod interval = stats::IntervalMethod::Bootstrap;
+
+    bool operator==(const TraitSpec &) const = default;
+};
+
+// A fixed response whose log-probability is tracked during training (learning dynamics).
+struct ProbeSpec {
+    std::string name;
+    std::optional<std::string> systemPrompt;
+    std::string user;
+    std::string response;
+
+    bool operator==(const ProbeSpec &) const = default;
+};
+
+struct ExperimentSpec {
+    std::string name;
+    std::string description;
+    BaseModelSpec baseModel;
+    TrainDataSpec trainData;
+    std::vector<ConditionSpec> conditions;
+    std::vector<std::uint64_t> seeds;
+    TrainingSpec training;
+    EvaluationSpec evaluation;
+    std::vector<TraitSpec> traits;
+    std::vector<ProbeSpec> probes;
+
+    bool operator==(const ExperimentSpec &) const = default;
+};
+
+// Parses and checks a spec. Throws SpecError (an InputError) listing every problem, each
+// named by its JSON path, or the JSON syntax error with its line and column.
+ExperimentSpec parseExperimentSpec(std::string_view jsonText, const std::string &fileName);
+// Reads the file (at most JsonLimits::maxBytes) and parses it; errors name `path`.
+ExperimentSpec loadExperimentSpec(const std::string &path);
+
+// The problems parseExperimentSpec would report for this spec's toJson(): checks a spec
+// built in code (an editor) by the same rules as a file. Empty when the spec is valid.
+std::vector<SpecProblem> checkExperimentSpec(const ExperimentSpec &spec);
+
+// The normalized spec: every key written, every default filled in, no keys the reader does
+// not know. Parsing its dump() gives an equal spec. Strings must be valid UTF-8 (parsed
+// specs always are); otherwise nlohmann's dump() throws.
+nlohmann::json toJson(const ExperimentSpec &spec);
+
+// SHA-256 hex of toJson(spec).dump(): nlohmann sorts keys and dump() has no whitespace, so
+// key order, layout and defaults stated or left out do not change it; any value does.
+std::string canonicalHash(const ExperimentSpec &spec);
+
+// A path from a spec (train data, questions, model folder) as the runner should open it:
+// absolute paths unchanged, relative ones taken from the spec file's folder.
+std::string resolvePath(const std::string &specFile, const std::string &path);
+
+// What the results store records for the experiment: the normalized JSON (indented), its hash,
+// and the names of conditions, traits and contexts in spec order.
+store::ExperimentRegistration registrationFor(const ExperimentSpec &spec);
+
+std::string_view baseModelKindName(BaseModelKind kind);    // "toy", "hf"
+std::string_view trainingMethodName(TrainingMethod method);  // "full", "lora"
+std::string_view lrScheduleName(LrSchedule schedule);      // "constant", "linear", "cosine"
+std::string_view deviceRequestName(model::DeviceRequest device);  // "auto", "cpu", "cuda"
+std::string_view traitScorerName(TraitScorer scorer);      // "spanish", "french", "all_caps", "keyword", "regex"
+std::string_view turnScopeName(data::TurnScope turns);     // "first", "all"
+
+}  // namespace inoculab::experiment

@@ -1,0 +1,140 @@
+#include "store/results_queries.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace inoculab::store {
+
+namespace {
+
+struct RunOfCondition {
+    std::int64_t runId;
+    std::string condition;
+    std::int64_t position;
+};
+
+std::vector<RunOfCondition> runsOf(Database &db, std::int64_t experimentId) {
+    Statement s(db,
+                "SELECT r.id, c.name, c.position FROM runs r JOIN conditions c ON c.id = r.condition_id "
+                "WHERE c.experiment_id = ?1 ORDER BY c.position, r.seed");
+    s.bind(1, experimentId);
+    std::vector<RunOfCondition> out;
+    while (s.step()) out.push_back({s.integer(0), s.text(1), s.integer(2)});
+    return out;
+}
+
+// Merges per-run series into per-condition curves. Each run's series is read in key order
+// (one range of the table's primary key), so no sort over all rows is needed.
+std::vector<Curve> curves(Database &db, std::int64_t experimentId, Statement &series) {
+    std::vector<Curve> out;
+    std::map<std::int64_t, std::vector<double>> byStep;
+    auto finish = [&] {
+        for (auto &[step, values] : byStep) out.back().points.push_back({step, stats::tInterval(values)});
+        byStep.clear();
+    };
+    for (const RunOfCondition &run : runsOf(db, experimentId)) {
+        if (out.empty() || out.back().condition != run.condition) {
+            if (!out.empty()) finish();
+            out.push_back({run.condition, {}});
+        }
+        series.bind(1, run.runId);
+        while (series.step()) byStep[series.integer(0)].push_back(series.real(1));
+        series.reset();
+    }
+    if (!out.empty()) finish();
+    return out;
+}
+
+}  // namespace
+
+std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t experimentId,
+                                          const SummaryOptions &options) {
+    Database &db = store.database();
+    // One row per (condition, context, trait, seed): that seed model's mean score and count.
+    Statement s(db, R"sql(
+        WITH chosen AS (
+            SELECT run_id, coalesce(?3, max(step)) AS step FROM eval_samples GROUP BY run_id
+        )
+        SELECT c.name, e.context, ts.trait, r.seed, avg(ts.score), count(*), coalesce(t.interval, 'bootstrap')
+        FROM eval_samples e
+        JOIN chosen ON chosen.run_id = e.run_id AND chosen.step = e.step
+        JOIN runs r ON r.id = e.run_id
+        JOIN conditions c ON c.id = r.condition_id
+        JOIN trait_scores ts ON ts.sample_id = e.id
+        LEFT JOIN traits t ON t.experiment_id = c.experiment_id AND t.name = ts.trait
+        LEFT JOIN contexts x ON x.experiment_id = c.experiment_id AND x.name = e.context
+        WHERE c.experiment_id = ?1 AND (?2 IS NULL OR e.context = ?2) AND (?4 OR r.status = 'done')
+        GROUP BY c.id, e.context, ts.trait, r.seed
+        ORDER BY c.position, coalesce(x.position, 1e9), e.context, coalesce(t.position, 1e9), ts.trait, r.seed
+    )sql");
+    s.bind(1, experimentId).bind(2, options.context).bind(4, std::int64_t(options.includeUnfinished));
+    if (options.step) s.bind(3, *options.step);
+    else s.bind(3, std::nullopt);
+
+    std::vector<TraitSummaryRow> rows;
+    while (s.step()) {
+        std::tuple key{s.text(0), s.text(1), s.text(2)};
+        if (rows.empty() || std::tie(rows.back().condition, rows.back().context, rows.back().trait) != key) {
+            TraitSummaryRow row;
+            std::tie(row.condition, row.context, row.trait) = key;
+            row.method = stats::parseIntervalMethod(s.text(6)).value_or(stats::IntervalMethod::Bootstrap);
+            rows.push_back(std::move(row));
+        }
+        TraitSummaryRow &row = rows.back();
+        row.seeds.push_back(static_cast<std::uint64_t>(s.integer(3)));
+        row.perSeed.push_back(s.real(4));
+        row.samplesPerSeed.push_back(static_cast<double>(s.integer(5)));
+    }
+    for (TraitSummaryRow &row : rows)
+        row.interval = stats::acrossSeeds(row.perSeed, row.method, options.bootstrapSeed, row.samplesPerSeed);
+    return rows;
+}
+
+std::vector<Curve> metricCurves(ResultsStore &store, std::int64_t experimentId, const std::string &metric) {
+    Database &db = store.database();
+    Statement series(db,
+                     "SELECT step, value FROM metrics WHERE run_id = ?1 AND "
+                     "name_id = (SELECT id FROM metric_names WHERE name = ?2) ORDER BY step");
+    series.bind(2, metric);
+    return curves(db, experimentId, series);
+}
+
+std::vector<Curve> probeCurves(ResultsStore &store, std::int64_t experimentId, const std::string &probe) {
+    Database &db = store.database();
+    Statement series(db, "SELECT step, logprob FROM probe_logprobs WHERE run_id = ?1 AND probe = ?2 ORDER BY step");
+    series.bind(2, probe);
+    return curves(db, experimentId, series);
+}
+
+std::vector<ElicitationPair> elicitationPairs(ResultsStore &store, std::int64_t experimentId,
+                                              const std::string &trait, const std::string &context,
+                                              const std::string &elicitationMetric) {
+    Database &db = store.database();
+    // Each run's value at its first recorded step, grouped by condition.
+    Statement first(db, R"sql(
+        SELECT c.name, m.value FROM metrics m
+        JOIN runs r ON r.id = m.run_id
+        JOIN conditions c ON c.id = r.condition_id
+        WHERE c.experiment_id = ?1 AND r.status = 'done'
+          AND m.name_id = (SELECT id FROM metric_names WHERE name = ?2)
+          AND m.step = (SELECT min(step) FROM metrics WHERE run_id = m.run_id AND name_id = m.name_id)
+        ORDER BY c.position, r.seed
+    )sql");
+    first.bind(1, experimentId).bind(2, elicitationMetric);
+    std::map<std::string, std::vector<double>> initial;
+    while (first.step()) initial[first.text(0)].push_back(first.real(1));
+
+    SummaryOptions options;
+    options.context = context;
+    std::vector<ElicitationPair> pairs;
+    for (const TraitSummaryRow &row : traitSummary(store, experimentId, options)) {
+        if (row.trait != trait) continue;
+        auto it = initial.find(row.condition);
+        if (it == initial.end()) continue;
+        pairs.push_back({row.condition, stats::tInterval(it->second), row.interval});
+    }
+    return pairs;
+}
+
+}  // namespace inoculab::store

@@ -1,0 +1,140 @@
+#include "store/schema.h"
+
+#include <string>
+
+namespace inoculab::store {
+
+namespace {
+
+// Version 1. Metric and probe rows are the bulk of a store: WITHOUT ROWID tables keyed so that
+// a per-run series is one contiguous range, and metric names interned in metric_names.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    spec_hash   TEXT NOT NULL UNIQUE,
+    spec_json   TEXT NOT NULL,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX experiments_by_name ON experiments(name, id);
+
+CREATE TABLE datasets (
+    id      INTEGER PRIMARY KEY,
+    path    TEXT NOT NULL,
+    sha256  TEXT NOT NULL,
+    rows    INTEGER NOT NULL,
+    UNIQUE (path, sha256)
+);
+
+CREATE TABLE conditions (
+    id             INTEGER PRIMARY KEY,
+    experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    prompt         TEXT,            -- NULL for a baseline
+    placement      TEXT,
+    position       INTEGER NOT NULL, -- order in the spec, for tables and charts
+    dataset_id     INTEGER REFERENCES datasets(id),
+    UNIQUE (experiment_id, name)
+);
+
+CREATE TABLE traits (
+    experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    scorer         TEXT NOT NULL,
+    interval       TEXT NOT NULL CHECK (interval IN ('t', 'bootstrap', 'wilson')),
+    position       INTEGER NOT NULL,
+    PRIMARY KEY (experiment_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE contexts (
+    experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    system_prompt  TEXT,
+    position       INTEGER NOT NULL,
+    PRIMARY KEY (experiment_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+    id            INTEGER PRIMARY KEY,
+    condition_id  INTEGER NOT NULL REFERENCES conditions(id) ON DELETE CASCADE,
+    seed          INTEGER NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'queued'
+                  CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    device        TEXT,
+    queued_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    started_at    TEXT,
+    finished_at   TEXT,
+    error         TEXT,
+    checkpoint    TEXT,
+    UNIQUE (condition_id, seed)
+);
+
+CREATE TABLE metric_names (
+    id    INTEGER PRIMARY KEY,
+    name  TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE metrics (
+    run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name_id  INTEGER NOT NULL REFERENCES metric_names(id),
+    step     INTEGER NOT NULL,
+    value    REAL NOT NULL,
+    PRIMARY KEY (run_id, name_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE probe_logprobs (
+    run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    probe    TEXT NOT NULL,
+    step     INTEGER NOT NULL,
+    logprob  REAL NOT NULL,
+    PRIMARY KEY (run_id, probe, step)
+) WITHOUT ROWID;
+
+CREATE TABLE eval_samples (
+    id              INTEGER PRIMARY KEY,
+    run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step            INTEGER NOT NULL,
+    context         TEXT NOT NULL,
+    question_index  INTEGER NOT NULL,
+    question        TEXT NOT NULL,
+    sample_index    INTEGER NOT NULL,
+    response        TEXT NOT NULL,
+    UNIQUE (run_id, step, context, question_index, sample_index)
+);
+
+CREATE TABLE trait_scores (
+    sample_id  INTEGER NOT NULL REFERENCES eval_samples(id) ON DELETE CASCADE,
+    trait      TEXT NOT NULL,
+    score      REAL NOT NULL,
+    PRIMARY KEY (sample_id, trait)
+) WITHOUT ROWID;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "experiments, datasets, conditions, traits, contexts, runs, metrics, probes, samples", kVersion1},
+};
+
+}  // namespace
+
+std::span<const Migration> storeMigrations() { return kMigrations; }
+
+int currentSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+void migrate(Database &db, std::span<const Migration> migrations) {
+    for (const Migration &migration : migrations) {
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        Transaction transaction(db);
+        if (db.pragmaInt("user_version") >= migration.version) continue;
+        try {
+            db.exec(migration.sql);
+        } catch (const StoreError &e) {
+            throw StoreError("schema migration to version " + std::to_string(migration.version) + " (" +
+                                 std::string(migration.description) + ") failed: " + e.what(),
+                             e.code());
+        }
+        db.exec("PRAGMA user_version = " + std::to_string(migration.version));
+        transaction.commit();
+    }
+}
+
+}  // namespace inoculab::store

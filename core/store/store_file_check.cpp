@@ -1,0 +1,55 @@
+#include "store/store_file_check.h"
+
+#include "common/input_error.h"
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+
+namespace inoculab::store {
+
+namespace {
+
+// https://www.sqlite.org/fileformat.html, "The Database Header".
+constexpr char kMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f', 'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+constexpr std::size_t kHeaderBytes = 100;
+
+std::uint32_t bigEndian(const unsigned char *p, int bytes) {
+    std::uint32_t value = 0;
+    for (int i = 0; i < bytes; ++i) value = (value << 8) | p[i];
+    return value;
+}
+
+}  // namespace
+
+void checkStoreFile(const std::string &path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) return;
+    auto fail = [&](const std::string &reason) { throw common::InputError(path, 0, reason); };
+    if (S_ISDIR(st.st_mode)) fail("is a folder, not a results store");
+    std::ifstream file(path, std::ios::binary);
+    unsigned char header[kHeaderBytes] = {};
+    file.read(reinterpret_cast<char *>(header), kHeaderBytes);
+    if (!file && file.gcount() == 0) fail("cannot be read");
+    if (std::size_t(file.gcount()) < sizeof kMagic || std::memcmp(header, kMagic, sizeof kMagic) != 0)
+        fail("not a results store: not an SQLite database");
+    if (std::size_t(file.gcount()) < kHeaderBytes) fail("damaged results store: truncated inside its header");
+
+    std::uint64_t pageSize = bigEndian(header + 16, 2);
+    if (pageSize == 1) pageSize = 65536;
+    std::uint32_t pageCount = bigEndian(header + 28, 4);
+    bool pageCountValid = bigEndian(header + 92, 4) == bigEndian(header + 24, 4);
+    // In WAL mode the header can run ahead of the file while a checkpoint is writing; the
+    // WAL then holds the pages, so only judge a file without a live WAL.
+    bool walMode = header[18] == 2 && header[19] == 2;
+    struct stat walStat {};
+    bool hasWal = walMode && ::stat((path + "-wal").c_str(), &walStat) == 0 && walStat.st_size > 0;
+    std::uint64_t expected = pageSize * pageCount;
+    if (pageCountValid && !hasWal && expected > std::uint64_t(st.st_size))
+        fail("damaged results store: truncated (its header says " + std::to_string(expected) + " bytes, the file has " +
+             std::to_string(st.st_size) + ")");
+}
+
+}  // namespace inoculab::store
