@@ -4,7 +4,9 @@
 #include "data/jsonl_index.h"
 #include "data/line_scanner.h"
 #include "data/record_parser.h"
+#include "experiment/experiment_spec.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -97,6 +99,37 @@ void jsonlScan(const std::uint8_t *data, std::size_t size) {
         check(index.lineOfRow(r) == rows[r].line, "index gives the wrong line");
         check(index.rowOfLine(rows[r].line) == r, "index gives the wrong row");
         check(index.readRow(r) == rows[r].text, "index reads back other bytes");
+    }
+}
+
+void experimentSpec(const std::uint8_t *data, std::size_t size) {
+    std::string_view text(reinterpret_cast<const char *>(data), size);
+    experiment::ExperimentSpec spec;
+    try {
+        spec = experiment::parseExperimentSpec(text, "fuzz.json");
+    } catch (const experiment::SpecError &e) {
+        check(!e.problems().empty(), "SpecError without problems");
+        for (const auto &p : e.problems()) check(!p.reason.empty(), "problem without a reason");
+        // A hostile key or value must not add lines: one problem a line, each naming the file.
+        std::string_view what = e.what();
+        std::size_t lines = e.problems().size() + (e.notShown() > 0 ? 1 : 0);
+        check(std::size_t(std::count(what.begin(), what.end(), '\n')) + 1 == lines, "problem listing broken");
+        check(what.substr(0, 9) == "fuzz.json", "problem without the file name");
+        return;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "unexpected exception: %s\n", e.what());
+        check(false, "parseExperimentSpec threw something other than SpecError");
+    }
+    std::string normalized;
+    try {
+        normalized = experiment::toJson(spec).dump();
+        experiment::ExperimentSpec back = experiment::parseExperimentSpec(normalized, "normalized.json");
+        check(back == spec, "toJson round trip changed the spec");
+        check(experiment::toJson(back).dump() == normalized, "toJson round trip changed the JSON");
+        check(experiment::canonicalHash(back) == experiment::canonicalHash(spec), "round trip changed the hash");
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "round trip threw: %s\n", e.what());
+        check(false, "the normalized spec does not parse");
     }
 }
 

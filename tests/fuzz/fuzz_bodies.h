@@ -16,4 +16,8 @@ void recordParser(const std::uint8_t *data, std::size_t size);
 // through the index equal the scanned lines.
 void jsonlScan(const std::uint8_t *data, std::size_t size);
 
+// parseExperimentSpec over the bytes: only SpecError escapes, listing one problem a line; a
+// spec that parses survives toJson() and a re-parse unchanged (equal spec, JSON and hash).
+void experimentSpec(const std::uint8_t *data, std::size_t size);
+
 }  // namespace inoculab::fuzz

@@ -75,6 +75,7 @@ class TestFuzzCorpus : public QObject {
 private Q_SLOTS:
     void recordParser() { runBody(&inoculab::fuzz::recordParser, "record_parser", 20000); }
     void jsonlScan() { runBody(&inoculab::fuzz::jsonlScan, "jsonl_scan", 2000); }
+    void experimentSpec() { runBody(&inoculab::fuzz::experimentSpec, "experiment_spec", 10000); }
 };
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)
