@@ -4,6 +4,7 @@
 #include "exit_codes.h"
 #include "experiment_commands.h"
 #include "results_commands.h"
+#include "toyworld_commands.h"
 
 #include "common/input_error.h"
 #include "store/sqlite_db.h"
@@ -37,6 +38,7 @@ int main(int argc, char **argv) {
     cli::addDatasetCommands(app, action, g_cancel);
     cli::addExperimentCommands(app, action);
     cli::addResultsCommands(app, action);
+    cli::addToyworldCommands(app, action);
 
     try {
         app.parse(argc, argv);

@@ -142,6 +142,23 @@ private Q_SLOTS:
         QVERIFY(checkExperimentSpec(spec).empty());
     }
 
+    void docsExamplesMatchTheShippedFile() {
+        // docs/experiment-spec.md shows the example file, then the same experiment with only
+        // what differs from the defaults; both must stay true.
+        QString docs = QString::fromUtf8(inoculab::test::readFile(
+            inoculab::test::sourcePath(QStringLiteral("docs/experiment-spec.md")).toStdString()));
+        QStringList blocks;
+        for (const QString &part : docs.split(QStringLiteral("```json\n")).mid(1))
+            blocks << part.section(QStringLiteral("```"), 0, 0);
+        QVERIFY(blocks.size() >= 2);
+        ExperimentSpec example = loadExperimentSpec(examplePath());
+        QCOMPARE(parseExperimentSpec(blocks[0].toStdString(), "docs"), example);
+        ExperimentSpec shortForm = parseExperimentSpec(blocks[1].toStdString(), "docs");
+        QCOMPARE(shortForm.description, std::string());
+        shortForm.description = example.description;
+        QCOMPARE(canonicalHash(shortForm), canonicalHash(example));
+    }
+
     void minimalSpecGetsTheDocumentedDefaults() {
         ExperimentSpec spec = parseExperimentSpec(jsonText(kMinimal), "spec.json");
         QCOMPARE(spec.description, std::string());
