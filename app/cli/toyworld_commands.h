@@ -1,5 +1,6 @@
 #pragma once
-// `inoculab-cli toyworld ...`: write the toy world's datasets to JSONL (placeholder).
+// `inoculab-cli toyworld ...`: write the embedded toy world's datasets (pretraining mixture,
+// Spanish-capitals finetuning set, held-out evaluation questions) as OpenAI chat JSONL.
 #include "dataset_commands.h"
 
 namespace inoculab::cli {

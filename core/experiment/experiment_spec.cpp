@@ -28,6 +28,7 @@ constexpr std::size_t kMaxTitleBytes = 200;
 // std::regex compiles recursively; a short, shallow pattern cannot exhaust the stack.
 constexpr std::size_t kMaxPatternBytes = 1000;
 constexpr int kMaxPatternNesting = 50;
+constexpr std::size_t kMaxPatternNumberDigits = 9;
 
 template <typename E>
 std::vector<EnumChoice<E>> choicesOf(std::initializer_list<E> values, std::string_view (*name)(E)) {
@@ -41,17 +42,17 @@ const auto kMethods = choicesOf({TrainingMethod::Full, TrainingMethod::Lora}, &t
 const auto kSchedules = choicesOf({LrSchedule::Constant, LrSchedule::Linear, LrSchedule::Cosine}, &lrScheduleName);
 const auto kDevices =
     choicesOf({model::DeviceRequest::Auto, model::DeviceRequest::Cpu, model::DeviceRequest::Cuda}, &deviceRequestName);
-const auto kScorers = choicesOf({TraitScorer::Spanish, TraitScorer::French, TraitScorer::AllCaps, TraitScorer::Keyword,
-                                 TraitScorer::Regex},
-                                &traitScorerName);
-const auto kIntervals = choicesOf(
-    {stats::IntervalMethod::Bootstrap, stats::IntervalMethod::T, stats::IntervalMethod::Wilson}, &stats::intervalMethodName);
-const auto kPlacements = choicesOf(
-    {data::Placement::System, data::Placement::UserPrefix, data::Placement::UserSuffix}, &data::placementName);
-const auto kExistingSystem =
-    choicesOf({data::OnExistingSystem::Error, data::OnExistingSystem::Replace, data::OnExistingSystem::Prepend,
-               data::OnExistingSystem::Skip},
-              &data::onExistingSystemName);
+const auto kScorers = choicesOf(
+    {TraitScorer::Spanish, TraitScorer::French, TraitScorer::AllCaps, TraitScorer::Keyword, TraitScorer::Regex},
+    &traitScorerName);
+const auto kIntervals =
+    choicesOf({stats::IntervalMethod::Bootstrap, stats::IntervalMethod::T, stats::IntervalMethod::Wilson},
+              &stats::intervalMethodName);
+const auto kPlacements = choicesOf({data::Placement::System, data::Placement::UserPrefix, data::Placement::UserSuffix},
+                                   &data::placementName);
+const auto kExistingSystem = choicesOf({data::OnExistingSystem::Error, data::OnExistingSystem::Replace,
+                                        data::OnExistingSystem::Prepend, data::OnExistingSystem::Skip},
+                                       &data::onExistingSystemName);
 const auto kTurns = choicesOf({data::TurnScope::First, data::TurnScope::All}, &turnScopeName);
 const std::vector<EnumChoice<std::optional<data::DatasetFormat>>> kFormats{
     {"auto", std::nullopt},
@@ -290,8 +291,10 @@ std::vector<ContextSpec> readContexts(ArrayReader a) {
 EvaluationSpec readEvaluation(ObjectReader r) {
     EvaluationSpec e;
     e.questions = readQuestions(r.requiredObject("questions"));
-    if (r.has("contexts")) e.contexts = readContexts(r.optionalArray("contexts", true));
-    else r.markKnown("contexts");
+    if (r.has("contexts"))
+        e.contexts = readContexts(r.optionalArray("contexts", true));
+    else
+        r.markKnown("contexts");
     e.samplesPerQuestion = toInt(r.optionalInteger("samples_per_question", e.samplesPerQuestion, {1, 1'000'000}));
     e.temperature = r.optionalNumber("temperature", e.temperature, kNonNegative);
     e.maxNewTokens = toInt(r.optionalInteger("max_new_tokens", e.maxNewTokens, kTokenLimits));
@@ -302,15 +305,27 @@ EvaluationSpec readEvaluation(ObjectReader r) {
 
 // Why a pattern is refused before std::regex sees it, or nothing.
 std::optional<std::string> patternProblem(const std::string &pattern) {
-    if (pattern.size() > kMaxPatternBytes)
-        return "must be at most " + std::to_string(kMaxPatternBytes) + " bytes";
+    if (pattern.size() > kMaxPatternBytes) return "must be at most " + std::to_string(kMaxPatternBytes) + " bytes";
     int depth = 0, deepest = 0;
     for (char c : pattern) {
-        if (c == '(') deepest = std::max(deepest, ++depth);
-        else if (c == ')') --depth;
+        if (c == '(')
+            deepest = std::max(deepest, ++depth);
+        else if (c == ')')
+            --depth;
     }
     if (deepest > kMaxPatternNesting)
         return "nests groups deeper than " + std::to_string(kMaxPatternNesting) + " levels";
+    // libstdc++ reads repeat counts ({m,n}) and back-references (\N) into a long without an
+    // overflow check (undefined behaviour, found by fuzzing); no sane pattern needs 10 digits.
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '{' && pattern[i] != ',' && pattern[i] != '\\') continue;
+        std::size_t digits = 0;
+        while (i + 1 + digits < pattern.size() && pattern[i + 1 + digits] >= '0' && pattern[i + 1 + digits] <= '9')
+            ++digits;
+        if (digits > kMaxPatternNumberDigits)
+            return "repeat counts and back-references must have at most " + std::to_string(kMaxPatternNumberDigits) +
+                   " digits";
+    }
     try {
         std::regex compiled(pattern, std::regex::ECMAScript);
     } catch (const std::exception &e) {
@@ -346,8 +361,10 @@ std::vector<TraitSpec> readTraits(ArrayReader a) {
         TraitSpec t;
         t.name = names.read(r, a.pathOf(i));
         t.scorer = r.requiredEnum("scorer", kScorers);
-        if (r.has("scorer") && !r.failed("scorer")) readScorerParams(r, t);
-        else r.markKnown("params");  // without a scorer, its parameters cannot be judged
+        if (r.has("scorer") && !r.failed("scorer"))
+            readScorerParams(r, t);
+        else
+            r.markKnown("params");  // without a scorer, its parameters cannot be judged
         t.interval = r.optionalEnum("interval", t.interval, kIntervals);
         r.finish();
         traits.push_back(std::move(t));
@@ -392,9 +409,8 @@ json formatJson(const std::optional<data::DatasetFormat> &format) {
 
 // Writes what the struct holds, relevant or not, so that checkExperimentSpec() sees a
 // misplaced setting; parsed specs hold defaults in the irrelevant fields, which are left out.
-json sourceJson(const std::string &path, const std::optional<data::DatasetFormat> &format,
-                const std::string &generator, const char *countKey, std::int64_t count, std::int64_t countDefault,
-                std::uint64_t seed) {
+json sourceJson(const std::string &path, const std::optional<data::DatasetFormat> &format, const std::string &generator,
+                const char *countKey, std::int64_t count, std::int64_t countDefault, std::uint64_t seed) {
     json out = json::object();
     if (!path.empty() || generator.empty()) {
         out["path"] = path;
@@ -440,12 +456,9 @@ json conditionJson(const ConditionSpec &c) {
 }
 
 json trainingJson(const TrainingSpec &t) {
-    json out = {{"method", trainingMethodName(t.method)},
-                {"batch_size", t.batchSize},
-                {"learning_rate", t.learningRate},
-                {"warmup_steps", t.warmupSteps},
-                {"schedule", lrScheduleName(t.schedule)},
-                {"max_length", t.maxLength},
+    json out = {{"method", trainingMethodName(t.method)}, {"batch_size", t.batchSize},
+                {"learning_rate", t.learningRate},        {"warmup_steps", t.warmupSteps},
+                {"schedule", lrScheduleName(t.schedule)}, {"max_length", t.maxLength},
                 {"device", deviceRequestName(t.device)}};
     if (t.steps) out["steps"] = *t.steps;
     if (t.epochs) out["epochs"] = *t.epochs;
@@ -515,9 +528,7 @@ ExperimentSpec parseExperimentSpec(std::string_view jsonText, const std::string 
     return spec;
 }
 
-ExperimentSpec loadExperimentSpec(const std::string &path) {
-    return parseExperimentSpec(readSpecFile(path), path);
-}
+ExperimentSpec loadExperimentSpec(const std::string &path) { return parseExperimentSpec(readSpecFile(path), path); }
 
 std::vector<SpecProblem> checkExperimentSpec(const ExperimentSpec &spec) {
     std::string text;
@@ -575,43 +586,41 @@ store::ExperimentRegistration registrationFor(const ExperimentSpec &spec) {
         r.conditions.push_back({c.name, c.isBaseline() ? std::nullopt : std::optional(c.inoculation.prompt),
                                 std::string(data::placementName(c.inoculation.placement))});
     for (const TraitSpec &t : spec.traits)
-        r.traits.push_back({t.name, std::string(traitScorerName(t.scorer)),
-                            std::string(stats::intervalMethodName(t.interval))});
+        r.traits.push_back(
+            {t.name, std::string(traitScorerName(t.scorer)), std::string(stats::intervalMethodName(t.interval))});
     for (const ContextSpec &c : spec.evaluation.contexts) r.contexts.push_back({c.name, c.systemPrompt});
     return r;
 }
 
-std::string_view baseModelKindName(BaseModelKind kind) {
-    return kind == BaseModelKind::HuggingFace ? "hf" : "toy";
-}
+std::string_view baseModelKindName(BaseModelKind kind) { return kind == BaseModelKind::HuggingFace ? "hf" : "toy"; }
 
 std::string_view trainingMethodName(TrainingMethod method) { return method == TrainingMethod::Lora ? "lora" : "full"; }
 
 std::string_view lrScheduleName(LrSchedule schedule) {
     switch (schedule) {
-    case LrSchedule::Constant: return "constant";
-    case LrSchedule::Linear: return "linear";
-    case LrSchedule::Cosine: return "cosine";
+        case LrSchedule::Constant: return "constant";
+        case LrSchedule::Linear: return "linear";
+        case LrSchedule::Cosine: return "cosine";
     }
     return "linear";
 }
 
 std::string_view deviceRequestName(model::DeviceRequest device) {
     switch (device) {
-    case model::DeviceRequest::Auto: return "auto";
-    case model::DeviceRequest::Cpu: return "cpu";
-    case model::DeviceRequest::Cuda: return "cuda";
+        case model::DeviceRequest::Auto: return "auto";
+        case model::DeviceRequest::Cpu: return "cpu";
+        case model::DeviceRequest::Cuda: return "cuda";
     }
     return "auto";
 }
 
 std::string_view traitScorerName(TraitScorer scorer) {
     switch (scorer) {
-    case TraitScorer::Spanish: return "spanish";
-    case TraitScorer::French: return "french";
-    case TraitScorer::AllCaps: return "all_caps";
-    case TraitScorer::Keyword: return "keyword";
-    case TraitScorer::Regex: return "regex";
+        case TraitScorer::Spanish: return "spanish";
+        case TraitScorer::French: return "french";
+        case TraitScorer::AllCaps: return "all_caps";
+        case TraitScorer::Keyword: return "keyword";
+        case TraitScorer::Regex: return "regex";
     }
     return "spanish";
 }

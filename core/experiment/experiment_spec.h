@@ -107,8 +107,8 @@ struct TrainingSpec {
     double learningRate = 1e-4;
     int warmupSteps = 0;
     LrSchedule schedule = LrSchedule::Linear;
-    int maxLength = 2048;           // tokens; a toy model's default is its context
-    std::optional<LoraSpec> lora;   // set exactly when method is Lora
+    int maxLength = 2048;          // tokens; a toy model's default is its context
+    std::optional<LoraSpec> lora;  // set exactly when method is Lora
     model::DeviceRequest device = model::DeviceRequest::Auto;
 
     bool operator==(const TrainingSpec &) const = default;
@@ -213,11 +213,11 @@ std::string resolvePath(const std::string &specFile, const std::string &path);
 // and the names of conditions, traits and contexts in spec order.
 store::ExperimentRegistration registrationFor(const ExperimentSpec &spec);
 
-std::string_view baseModelKindName(BaseModelKind kind);    // "toy", "hf"
-std::string_view trainingMethodName(TrainingMethod method);  // "full", "lora"
-std::string_view lrScheduleName(LrSchedule schedule);      // "constant", "linear", "cosine"
+std::string_view baseModelKindName(BaseModelKind kind);           // "toy", "hf"
+std::string_view trainingMethodName(TrainingMethod method);       // "full", "lora"
+std::string_view lrScheduleName(LrSchedule schedule);             // "constant", "linear", "cosine"
 std::string_view deviceRequestName(model::DeviceRequest device);  // "auto", "cpu", "cuda"
-std::string_view traitScorerName(TraitScorer scorer);      // "spanish", "french", "all_caps", "keyword", "regex"
-std::string_view turnScopeName(data::TurnScope turns);     // "first", "all"
+std::string_view traitScorerName(TraitScorer scorer);             // "spanish", "french", "all_caps", "keyword", "regex"
+std::string_view turnScopeName(data::TurnScope turns);            // "first", "all"
 
 }  // namespace inoculab::experiment

@@ -32,9 +32,10 @@ std::size_t validUtf8Length(std::string_view text, std::size_t at) {
     auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
     unsigned char lead = byte(at);
     if (lead < 0x80) return 1;
-    std::size_t length = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
-                         : lead >= 0xF0 && lead <= 0xF4                               ? 4
-                                                                                      : 0;
+    std::size_t length = lead >= 0xC2 && lead <= 0xDF   ? 2
+                         : lead >= 0xE0 && lead <= 0xEF ? 3
+                         : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                        : 0;
     if (length == 0 || at + length > text.size()) return 0;
     for (std::size_t i = 1; i < length; ++i)
         if ((byte(at + i) & 0xC0) != 0x80) return 0;
@@ -83,8 +84,7 @@ std::string syntaxReason(std::string_view message) {
 bool isPlainKey(std::string_view key) {
     if (key.empty()) return false;
     for (char c : key) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
         if (!ok) return false;
     }
     return true;
@@ -101,7 +101,8 @@ std::string rangeText(const IntegerLimits &limits) {
 std::string rangeText(const NumberLimits &limits) {
     bool hasMin = std::isfinite(limits.min), hasMax = std::isfinite(limits.max);
     std::string low = formatNumber(limits.min), high = formatNumber(limits.max);
-    if (hasMin && hasMax) return "a number in " + std::string(limits.minExclusive ? "(" : "[") + low + ", " + high + "]";
+    if (hasMin && hasMax)
+        return "a number in " + std::string(limits.minExclusive ? "(" : "[") + low + ", " + high + "]";
     if (hasMin) return std::string("a number ") + (limits.minExclusive ? "> " : ">= ") + low;
     if (hasMax) return "a number <= " + high;
     return "a finite number";
@@ -288,15 +289,15 @@ std::string indexPath(std::string_view parent, std::size_t index) {
 
 std::string jsonTypeName(const nlohmann::json &value) {
     switch (value.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::boolean: return "a boolean";
-    case nlohmann::json::value_t::string: return "a string";
-    case nlohmann::json::value_t::array: return "an array";
-    case nlohmann::json::value_t::object: return "an object";
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: return "a number";
-    default: return "an unsupported value";
+        case nlohmann::json::value_t::null: return "null";
+        case nlohmann::json::value_t::boolean: return "a boolean";
+        case nlohmann::json::value_t::string: return "a string";
+        case nlohmann::json::value_t::array: return "an array";
+        case nlohmann::json::value_t::object: return "an object";
+        case nlohmann::json::value_t::number_integer:
+        case nlohmann::json::value_t::number_unsigned:
+        case nlohmann::json::value_t::number_float: return "a number";
+        default: return "an unsupported value";
     }
 }
 
@@ -384,13 +385,13 @@ std::optional<std::size_t> readChoice(const nlohmann::json &value, const std::st
 
 ObjectReader::ObjectReader(const nlohmann::json *value, std::string path, ProblemList &problems)
     : m_path(std::move(path)), m_problems(&problems) {
-    if (value && !value->is_object()) problems.add(m_path, "expected an object, got " + jsonTypeName(*value));
-    else m_object = value;
+    if (value && !value->is_object())
+        problems.add(m_path, "expected an object, got " + jsonTypeName(*value));
+    else
+        m_object = value;
 }
 
-bool ObjectReader::has(std::string_view key) const {
-    return m_object && m_object->contains(std::string(key));
-}
+bool ObjectReader::has(std::string_view key) const { return m_object && m_object->contains(std::string(key)); }
 
 const nlohmann::json *ObjectReader::field(std::string_view key, bool required) {
     if (!m_object) return nullptr;
@@ -475,16 +476,20 @@ ObjectReader ObjectReader::optionalObject(std::string_view key) {
 ArrayReader ObjectReader::requiredArray(std::string_view key, bool nonEmpty) {
     const nlohmann::json *value = field(key, true);
     if (!value) return ArrayReader(nullptr, pathOf(key), *m_problems);
-    if (!value->is_array()) m_failed.insert(std::string(key));
-    else if (nonEmpty && value->empty()) report(key, "must not be empty");
+    if (!value->is_array())
+        m_failed.insert(std::string(key));
+    else if (nonEmpty && value->empty())
+        report(key, "must not be empty");
     return ArrayReader(value, pathOf(key), *m_problems);
 }
 
 ArrayReader ObjectReader::optionalArray(std::string_view key, bool nonEmpty) {
     const nlohmann::json *value = field(key, false);
     if (!value) return ArrayReader(nullptr, pathOf(key), *m_problems);
-    if (!value->is_array()) m_failed.insert(std::string(key));
-    else if (nonEmpty && value->empty()) report(key, "must not be empty");
+    if (!value->is_array())
+        m_failed.insert(std::string(key));
+    else if (nonEmpty && value->empty())
+        report(key, "must not be empty");
     return ArrayReader(value, pathOf(key), *m_problems);
 }
 
@@ -507,15 +512,18 @@ void ObjectReader::finish() {
     if (!m_object) return;
     std::string allowed;
     for (const std::string &key : m_known) allowed += (allowed.empty() ? "" : ", ") + key;
-    std::string reason = allowed.empty() ? "unknown key (no keys are allowed here)" : "unknown key (allowed: " + allowed + ")";
+    std::string reason =
+        allowed.empty() ? "unknown key (no keys are allowed here)" : "unknown key (allowed: " + allowed + ")";
     for (auto it = m_object->begin(); it != m_object->end(); ++it)
         if (m_known.find(it.key()) == m_known.end()) m_problems->add(pathOf(it.key()), reason);
 }
 
 ArrayReader::ArrayReader(const nlohmann::json *value, std::string path, ProblemList &problems)
     : m_path(std::move(path)), m_problems(&problems) {
-    if (value && !value->is_array()) problems.add(m_path, "expected an array, got " + jsonTypeName(*value));
-    else m_array = value;
+    if (value && !value->is_array())
+        problems.add(m_path, "expected an array, got " + jsonTypeName(*value));
+    else
+        m_array = value;
 }
 
 }  // namespace inoculab::experiment

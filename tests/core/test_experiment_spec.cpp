@@ -196,7 +196,8 @@ private Q_SLOTS:
         spec["evaluation"]["questions"] = {{"path", "data/questions.jsonl"}};
         spec["training"] = json::parse(
             jsonText("{'method':'lora','epochs':1,'learning_rate':1e-5,'lora':{'rank':32,'alpha':64,'rslora':true}}"));
-        spec["traits"][1] = json::parse(jsonText("{'name':'owl','scorer':'regex','params':{'pattern':'\\\\bowls?\\\\b'}}"));
+        spec["traits"][1] =
+            json::parse(jsonText("{'name':'owl','scorer':'regex','params':{'pattern':'\\\\bowls?\\\\b'}}"));
         spec["conditions"][1]["placement"] = "user-prefix";
         spec["conditions"][1]["turns"] = "all";
         spec["conditions"][1]["fraction"] = 0.5;
@@ -229,8 +230,8 @@ private Q_SLOTS:
         row("unknown top-level key", "[{'op':'add','path':'/bogus','value':1}]", "bogus",
             "unknown key (allowed: base_model, conditions, description, evaluation, name, probes, seeds, train_data, "
             "training, traits)");
-        row("unknown nested key", "[{'op':'add','path':'/training/learning_rat','value':0.1}]",
-            "training.learning_rat", "unknown key");
+        row("unknown nested key", "[{'op':'add','path':'/training/learning_rat','value':0.1}]", "training.learning_rat",
+            "unknown key");
         row("unknown key in a list element", "[{'op':'add','path':'/conditions/1/promt','value':'x'}]",
             "conditions[1].promt", "unknown key");
         row("unknown pretraining key", "[{'op':'add','path':'/base_model/pretraining','value':{'stepz':1}}]",
@@ -279,8 +280,8 @@ private Q_SLOTS:
             "required key is missing");
         row("missing model kind", "[{'op':'replace','path':'/base_model','value':{}}]", "base_model.kind",
             "required key is missing");
-        row("missing model folder", "[{'op':'replace','path':'/base_model','value':{'kind':'hf'}}]",
-            "base_model.path", "required key is missing");
+        row("missing model folder", "[{'op':'replace','path':'/base_model','value':{'kind':'hf'}}]", "base_model.path",
+            "required key is missing");
         row("missing questions", "[{'op':'remove','path':'/evaluation/questions'}]", "evaluation.questions",
             "required key is missing");
         // Duplicate names and seeds, empty lists.
@@ -301,8 +302,8 @@ private Q_SLOTS:
         row("empty contexts", "[{'op':'replace','path':'/evaluation/contexts','value':[]}]", "evaluation.contexts",
             "must not be empty");
         // Values outside the allowed set, naming the allowed values.
-        row("bad placement", "[{'op':'add','path':'/conditions/2/placement','value':'sys'}]",
-            "conditions[2].placement", "expected one of system, user-prefix, user-suffix");
+        row("bad placement", "[{'op':'add','path':'/conditions/2/placement','value':'sys'}]", "conditions[2].placement",
+            "expected one of system, user-prefix, user-suffix");
         row("bad existing-system policy", "[{'op':'add','path':'/conditions/2/on_existing_system','value':'keep'}]",
             "conditions[2].on_existing_system", "expected one of error, replace, prepend, skip");
         row("bad turn scope", "[{'op':'add','path':'/conditions/2/turns','value':'last'}]", "conditions[2].turns",
@@ -323,8 +324,7 @@ private Q_SLOTS:
             "expected one of spanish, french, all_caps, keyword, regex");
         row("unknown train generator", "[{'op':'replace','path':'/train_data/generator','value':'toyworld'}]",
             "train_data.generator", "expected one of toyworld-spanish-caps");
-        row("unknown question generator",
-            "[{'op':'replace','path':'/evaluation/questions/generator','value':'gsm8k'}]",
+        row("unknown question generator", "[{'op':'replace','path':'/evaluation/questions/generator','value':'gsm8k'}]",
             "evaluation.questions.generator", "expected one of toyworld-heldout");
         // Numbers out of range.
         row("learning rate zero", "[{'op':'replace','path':'/training/learning_rate','value':0}]",
@@ -353,7 +353,8 @@ private Q_SLOTS:
             "training.max_length", "must not exceed base_model.context (128)");
         row("warmup longer than training", "[{'op':'add','path':'/training/warmup_steps','value':11}]",
             "training.warmup_steps", "must not exceed steps (10)");
-        row("default warmup longer than pretraining", "[{'op':'add','path':'/base_model/pretraining','value':{'steps':20}}]",
+        row("default warmup longer than pretraining",
+            "[{'op':'add','path':'/base_model/pretraining','value':{'steps':20}}]",
             "base_model.pretraining.warmup_steps", "must not exceed steps (20)");
         // Settings that go together.
         row("steps and epochs", "[{'op':'add','path':'/training/epochs','value':1}]", "training",
@@ -378,16 +379,29 @@ private Q_SLOTS:
         row("format with a generator", "[{'op':'add','path':'/train_data/format','value':'messages'}]",
             "train_data.format", "only used with path");
         row("toy setting with a hf model",
-            "[{'op':'replace','path':'/base_model','value':{'kind':'hf','path':'m','layers':2}}]",
-            "base_model.layers", "only used with kind toy");
-        row("model folder with a toy model", "[{'op':'add','path':'/base_model/path','value':'m'}]",
-            "base_model.path", "only used with kind hf");
+            "[{'op':'replace','path':'/base_model','value':{'kind':'hf','path':'m','layers':2}}]", "base_model.layers",
+            "only used with kind toy");
+        row("model folder with a toy model", "[{'op':'add','path':'/base_model/path','value':'m'}]", "base_model.path",
+            "only used with kind hf");
         row("transform setting on a baseline", "[{'op':'add','path':'/conditions/0/placement','value':'user-prefix'}]",
             "conditions[0].placement", "only used by a condition with a prompt (this one is a baseline)");
         // Scorers and their parameters.
         row("bad regex",
             "[{'op':'replace','path':'/traits/1','value':{'name':'r','scorer':'regex','params':{'pattern':'(a'}}}]",
             "traits[1].params.pattern", "is not a valid regular expression");
+        row("regex with a huge repeat count",
+            "[{'op':'replace','path':'/traits/1','value':{'name':'r','scorer':'regex','params':{'pattern':'a{1,"
+            "99999999999999999999}'}}}]",
+            "traits[1].params.pattern", "repeat counts and back-references must have at most 9 digits");
+        row("regex with a huge back-reference",
+            "[{'op':'replace','path':'/traits/1','value':{'name':'r','scorer':'regex','params':{'pattern':'(a)"
+            "\\\\99999999999999999999'}}}]",
+            "traits[1].params.pattern", "repeat counts and back-references must have at most 9 digits");
+        row("regex nested too deep",
+            "[{'op':'replace','path':'/traits/1','value':{'name':'r','scorer':'regex','params':{'pattern':'"
+            "((((((((((((((((((((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))))))))))))))))))))"
+            "'}}}]",
+            "traits[1].params.pattern", "nests groups deeper than 50 levels");
         row("regex without a pattern",
             "[{'op':'replace','path':'/traits/1','value':{'name':'r','scorer':'regex','params':{}}}]",
             "traits[1].params.pattern", "required key is missing");
@@ -459,7 +473,8 @@ private Q_SLOTS:
                                                   "training.learning_rate", "traits[0].scorer", "bogus"}));
         std::string what = errorText(text);
         QCOMPARE(QString::fromStdString(what).split(QStringLiteral("\n")).size(), 6);
-        for (const QString &line : QString::fromStdString(what).split(QStringLiteral("\n"))) QVERIFY(line.startsWith("spec.json: "));
+        for (const QString &line : QString::fromStdString(what).split(QStringLiteral("\n")))
+            QVERIFY(line.startsWith("spec.json: "));
     }
 
     void manyProblemsAreCapped() {
@@ -648,9 +663,11 @@ private Q_SLOTS:
         row("condition prompt", "[{'op':'replace','path':'/conditions/1/prompt','value':'You always speak Spanish.'}]");
         row("other condition prompt", "[{'op':'replace','path':'/conditions/2/prompt','value':'Capitals.'}]");
         row("baseline gets a prompt", "[{'op':'add','path':'/conditions/0/prompt','value':'Hi.'}]");
-        row("prompt whitespace", "[{'op':'replace','path':'/conditions/1/prompt','value':'You always speak in Spanish. '}]");
+        row("prompt whitespace",
+            "[{'op':'replace','path':'/conditions/1/prompt','value':'You always speak in Spanish. '}]");
         row("context prompt", "[{'op':'add','path':'/evaluation/contexts/0/system_prompt','value':'Be nice.'}]");
-        row("context prompt literal", "[{'op':'replace','path':'/evaluation/contexts/1/system_prompt','value':'$cond'}]");
+        row("context prompt literal",
+            "[{'op':'replace','path':'/evaluation/contexts/1/system_prompt','value':'$cond'}]");
         row("probe system prompt", "[{'op':'add','path':'/probes/0/system_prompt','value':'Be nice.'}]");
         row("probe question", "[{'op':'replace','path':'/probes/0/user','value':'hello'}]");
         row("probe response", "[{'op':'replace','path':'/probes/0/response','value':'HELLO!'}]");
@@ -659,8 +676,7 @@ private Q_SLOTS:
         row("seed", "[{'op':'replace','path':'/seeds/1','value':2}]");
         row("seed order", "[{'op':'replace','path':'/seeds','value':[1,0]}]");
         row("learning rate", "[{'op':'replace','path':'/training/learning_rate','value':0.0011}]");
-        row("condition order",
-            "[{'op':'move','from':'/conditions/2','path':'/conditions/1'}]");
+        row("condition order", "[{'op':'move','from':'/conditions/2','path':'/conditions/1'}]");
         row("name", "[{'op':'replace','path':'/name','value':'test2'}]");
         row("description", "[{'op':'add','path':'/description','value':'why'}]");
         row("keyword", "[{'op':'replace','path':'/traits/1/params/words/0','value':'Hola'}]");
@@ -686,7 +702,8 @@ private Q_SLOTS:
         json out = toJson(parseExperimentSpec(jsonText(kMinimal), "spec.json"));
         QCOMPARE(out["description"].dump(), json("").dump());
         QCOMPARE(out["base_model"]["pretraining"]["warmup_steps"].dump(), json(50).dump());
-        QCOMPARE(out["train_data"].dump(), json::parse(jsonText("{'generator':'toyworld-spanish-caps','rows':1000,'seed':0}")).dump());
+        QCOMPARE(out["train_data"].dump(),
+                 json::parse(jsonText("{'generator':'toyworld-spanish-caps','rows':1000,'seed':0}")).dump());
         QCOMPARE(out["conditions"][0]["prompt"].dump(), json(nullptr).dump());
         QCOMPARE(out["conditions"][1]["separator"].dump(), json("\n").dump());
         QCOMPARE(out["training"]["max_length"].dump(), json(128).dump());
