@@ -38,7 +38,7 @@ int main(int argc, char **argv) {
     cli::addDatasetCommands(app, action, g_cancel);
     cli::addExperimentCommands(app, action);
     cli::addResultsCommands(app, action);
-    cli::addToyworldCommands(app, action);
+    cli::addToyworldCommands(app, action, g_cancel);
 
     try {
         app.parse(argc, argv);

@@ -33,7 +33,7 @@ std::string toyWorldDir(const std::string &option) {
 }
 
 int runGenerate(const std::string &taskName, std::uint64_t n, std::uint64_t seed, const std::string &out,
-                const std::string &dataDir, bool json) {
+                const std::string &dataDir, bool json, const common::CancelToken &cancel) {
     experiment::ToyTask task = *experiment::parseToyTask(taskName);
     if (n < 1 || n > kMaxRows) throw UsageError{"--n: must be from 1 to " + std::to_string(kMaxRows)};
     experiment::ToyWorld world = experiment::ToyWorld::load(toyWorldDir(dataDir));
@@ -43,7 +43,7 @@ int runGenerate(const std::string &taskName, std::uint64_t n, std::uint64_t seed
     if (task == experiment::ToyTask::EvalQuestions && n > capacity)
         throw UsageError{"--n: the toy world in " + world.dir() + " has " + std::to_string(capacity) +
                          " distinct evaluation questions; ask for at most that many"};
-    std::size_t rows = experiment::writeToyDataset(world, task, static_cast<std::size_t>(n), seed, out);
+    std::size_t rows = experiment::writeToyDataset(world, task, static_cast<std::size_t>(n), seed, out, &cancel);
     if (json) {
         nlohmann::ordered_json doc{
             {"out", out}, {"task", taskName}, {"rows", rows}, {"seed", seed}, {"data_dir", world.dir()}};
@@ -89,7 +89,7 @@ int runInfo(const std::string &dataDir, bool json) {
 
 }  // namespace
 
-void addToyworldCommands(CLI::App &app, CommandAction &action) {
+void addToyworldCommands(CLI::App &app, CommandAction &action, const common::CancelToken &cancel) {
     CLI::App *toy = app.add_subcommand("toyworld", "The embedded toy world: write its datasets as JSONL");
     toy->require_subcommand(1);
     struct Args {
@@ -112,8 +112,10 @@ void addToyworldCommands(CLI::App &app, CommandAction &action) {
     generate->add_option("--seed", args->seed, "The generator's seed")->capture_default_str();
     generate->add_option("--out", args->out, "Output file (written whole or not at all)")->required();
     addCommon(generate);
-    generate->callback([&action, args] {
-        action = [args] { return runGenerate(args->task, args->n, args->seed, args->out, args->dataDir, args->json); };
+    generate->callback([&action, &cancel, args] {
+        action = [args, &cancel] {
+            return runGenerate(args->task, args->n, args->seed, args->out, args->dataDir, args->json, cancel);
+        };
     });
 
     CLI::App *info = toy->add_subcommand("info", "Entities, templates and prompts of the toy world");

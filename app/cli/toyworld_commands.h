@@ -5,6 +5,6 @@
 
 namespace inoculab::cli {
 
-void addToyworldCommands(CLI::App &app, CommandAction &action);
+void addToyworldCommands(CLI::App &app, CommandAction &action, const common::CancelToken &cancel);
 
 }  // namespace inoculab::cli

@@ -43,7 +43,7 @@ const auto kSchedules = choicesOf({LrSchedule::Constant, LrSchedule::Linear, LrS
 const auto kDevices =
     choicesOf({model::DeviceRequest::Auto, model::DeviceRequest::Cpu, model::DeviceRequest::Cuda}, &deviceRequestName);
 const auto kScorers = choicesOf(
-    {TraitScorer::Spanish, TraitScorer::French, TraitScorer::AllCaps, TraitScorer::Keyword, TraitScorer::Regex},
+    {TraitScorer::Caps, TraitScorer::Language, TraitScorer::Contains, TraitScorer::Regex},
     &traitScorerName);
 const auto kIntervals =
     choicesOf({stats::IntervalMethod::Bootstrap, stats::IntervalMethod::T, stats::IntervalMethod::Wilson},
@@ -335,11 +335,18 @@ std::optional<std::string> patternProblem(const std::string &pattern) {
 }
 
 void readScorerParams(ObjectReader &trait, TraitSpec &t) {
-    bool needsParams = t.scorer == TraitScorer::Keyword || t.scorer == TraitScorer::Regex;
+    bool needsParams = t.scorer != TraitScorer::Caps;
     if (needsParams && trait.active() && !trait.has("params"))
         trait.report("params", std::string("required by the ") + std::string(traitScorerName(t.scorer)) + " scorer");
     ObjectReader params = trait.optionalObject("params");
-    if (t.scorer == TraitScorer::Keyword) {
+    if (t.scorer == TraitScorer::Caps) {
+        t.threshold = params.optionalNumber("threshold", t.threshold, {0.0, 1.0, true});
+    } else if (t.scorer == TraitScorer::Language) {
+        t.language = params.requiredString("language");
+        bool known = false;
+        for (std::string_view code : kScorerLanguages) known = known || code == t.language;
+        if (params.has("language") && !params.failed("language") && !known) params.report("language", "expected one of en, es, fr, de");
+    } else if (t.scorer == TraitScorer::Contains) {
         ArrayReader words = params.requiredArray("words", true);
         for (std::size_t i = 0; i < words.size(); ++i)
             if (auto word = words.string(i, false)) t.words.push_back(*word);
@@ -481,8 +488,10 @@ json evaluationJson(const EvaluationSpec &e) {
 
 json traitJson(const TraitSpec &t) {
     json params = json::object();
-    if (t.scorer == TraitScorer::Keyword || !t.words.empty()) params["words"] = t.words;
-    if (t.scorer == TraitScorer::Keyword || t.caseSensitive) params["case_sensitive"] = t.caseSensitive;
+    if (t.scorer == TraitScorer::Caps || t.threshold != TraitSpec{}.threshold) params["threshold"] = t.threshold;
+    if (t.scorer == TraitScorer::Language || !t.language.empty()) params["language"] = t.language;
+    if (t.scorer == TraitScorer::Contains || !t.words.empty()) params["words"] = t.words;
+    if (t.scorer == TraitScorer::Contains || t.caseSensitive) params["case_sensitive"] = t.caseSensitive;
     if (t.scorer == TraitScorer::Regex || !t.pattern.empty()) params["pattern"] = t.pattern;
     return {{"name", t.name},
             {"scorer", traitScorerName(t.scorer)},
@@ -616,13 +625,12 @@ std::string_view deviceRequestName(model::DeviceRequest device) {
 
 std::string_view traitScorerName(TraitScorer scorer) {
     switch (scorer) {
-        case TraitScorer::Spanish: return "spanish";
-        case TraitScorer::French: return "french";
-        case TraitScorer::AllCaps: return "all_caps";
-        case TraitScorer::Keyword: return "keyword";
+        case TraitScorer::Caps: return "caps";
+        case TraitScorer::Language: return "language";
+        case TraitScorer::Contains: return "contains";
         case TraitScorer::Regex: return "regex";
     }
-    return "spanish";
+    return "caps";
 }
 
 std::string_view turnScopeName(data::TurnScope turns) { return turns == data::TurnScope::All ? "all" : "first"; }

@@ -138,7 +138,7 @@ struct ContextSpec {
 
 struct EvaluationSpec {
     QuestionSetSpec questions;
-    std::vector<ContextSpec> contexts{{"none", std::nullopt}};
+    std::vector<ContextSpec> contexts{{"no-system", std::nullopt}};
     int samplesPerQuestion = 1;
     double temperature = 1.0;
     int maxNewTokens = 128;
@@ -147,14 +147,19 @@ struct EvaluationSpec {
     bool operator==(const EvaluationSpec &) const = default;
 };
 
-enum class TraitScorer { Spanish, French, AllCaps, Keyword, Regex };
+enum class TraitScorer { Caps, Language, Contains, Regex };
+
+// Languages the `language` scorer identifies (ISO 639-1 codes).
+inline constexpr std::string_view kScorerLanguages[] = {"en", "es", "fr", "de"};
 
 // A trait measured on every evaluation sample, with the interval its chart uses.
 struct TraitSpec {
     std::string name;
-    TraitScorer scorer = TraitScorer::Spanish;
-    std::vector<std::string> words;  // Keyword only
-    bool caseSensitive = false;      // Keyword only
+    TraitScorer scorer = TraitScorer::Caps;
+    double threshold = 0.9;          // Caps: share of upper-case letters at which the trait is present
+    std::string language;            // Language only: one of kScorerLanguages
+    std::vector<std::string> words;  // Contains only
+    bool caseSensitive = false;      // Contains only
     std::string pattern;             // Regex only: ECMAScript syntax (std::regex default)
     stats::IntervalMethod interval = stats::IntervalMethod::Bootstrap;
 
@@ -217,7 +222,7 @@ std::string_view baseModelKindName(BaseModelKind kind);           // "toy", "hf"
 std::string_view trainingMethodName(TrainingMethod method);       // "full", "lora"
 std::string_view lrScheduleName(LrSchedule schedule);             // "constant", "linear", "cosine"
 std::string_view deviceRequestName(model::DeviceRequest device);  // "auto", "cpu", "cuda"
-std::string_view traitScorerName(TraitScorer scorer);             // "spanish", "french", "all_caps", "keyword", "regex"
+std::string_view traitScorerName(TraitScorer scorer);             // "caps", "language", "contains", "regex"
 std::string_view turnScopeName(data::TurnScope turns);            // "first", "all"
 
 }  // namespace inoculab::experiment

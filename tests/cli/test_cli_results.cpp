@@ -118,7 +118,7 @@ private Q_SLOTS:
     }
 
     void experimentValidate() {
-        QString example = test::sourcePath("datasets/experiments/toy_spanish_caps.json");
+        QString example = test::sourcePath("datasets/experiments/spanish-caps.json");
         Run ok = cli({"experiment", "validate", example, "--json"});
         QCOMPARE(ok.exitCode, 0);
         QJsonObject doc = QJsonDocument::fromJson(ok.out).object();

@@ -29,8 +29,8 @@ const char *const kMinimal =
     "'training':{'steps':10,'learning_rate':0.001},"
     "'evaluation':{'questions':{'generator':'toyworld-heldout','count':5},"
     "'contexts':[{'name':'none'},{'name':'own','system_prompt':'$condition'}]},"
-    "'traits':[{'name':'spanish','scorer':'spanish'},"
-    "{'name':'hello','scorer':'keyword','params':{'words':['hola']}}],"
+    "'traits':[{'name':'spanish','scorer':'language','params':{'language':'es'}},"
+    "{'name':'hello','scorer':'contains','params':{'words':['hola']}}],"
     "'probes':[{'name':'caps','user':'hi','response':'HELLO'},{'name':'lower','user':'hi','response':'hola'}]}";
 
 json minimal() { return json::parse(jsonText(kMinimal)); }
@@ -41,7 +41,7 @@ std::string patched(const QString &patch) {
 }
 
 std::string examplePath() {
-    return inoculab::test::sourcePath(QStringLiteral("datasets/experiments/toy_spanish_caps.json")).toStdString();
+    return inoculab::test::sourcePath(QStringLiteral("datasets/experiments/spanish-caps.json")).toStdString();
 }
 
 std::vector<SpecProblem> problemsOf(std::string_view text) {
@@ -95,7 +95,7 @@ class TestExperimentSpec : public QObject {
 private Q_SLOTS:
     void exampleSpecLoads() {
         ExperimentSpec spec = loadExperimentSpec(examplePath());
-        QCOMPARE(spec.name, std::string("toy-spanish-caps"));
+        QCOMPARE(spec.name, std::string("spanish-caps"));
         QCOMPARE(spec.baseModel.kind, BaseModelKind::Toy);
         QCOMPARE(spec.baseModel.toy.dModel, 128);
         QCOMPARE(spec.baseModel.toy.layers, 4);
@@ -134,8 +134,10 @@ private Q_SLOTS:
         QVERIFY(spec.evaluation.contexts[1].usesConditionPrompt());
 
         QCOMPARE(spec.traits.size(), 2u);
-        QCOMPARE(spec.traits[0].scorer, TraitScorer::Spanish);
-        QCOMPARE(spec.traits[1].scorer, TraitScorer::AllCaps);
+        QCOMPARE(spec.traits[0].scorer, TraitScorer::Language);
+        QCOMPARE(spec.traits[0].language, std::string("es"));
+        QCOMPARE(spec.traits[1].scorer, TraitScorer::Caps);
+        QCOMPARE(spec.traits[1].threshold, 0.9);
         QCOMPARE(spec.probes.size(), 2u);
         QCOMPARE(spec.probes[0].response, std::string("THE SKY IS BLUE ON A CLEAR DAY."));
 
@@ -184,7 +186,7 @@ private Q_SLOTS:
         withoutContexts["evaluation"].erase("contexts");
         withoutContexts.erase("probes");
         ExperimentSpec bare = parseExperimentSpec(withoutContexts.dump(), "spec.json");
-        QCOMPARE(bare.evaluation.contexts, (std::vector<ContextSpec>{{"none", std::nullopt}}));
+        QCOMPARE(bare.evaluation.contexts, (std::vector<ContextSpec>{{"no-system", std::nullopt}}));
         QVERIFY(bare.probes.empty());
     }
 
@@ -238,8 +240,16 @@ private Q_SLOTS:
             "base_model.pretraining.stepz", "unknown key");
         row("unknown scorer parameter", "[{'op':'add','path':'/traits/1/params/case','value':true}]",
             "traits[1].params.case", "unknown key (allowed: case_sensitive, words)");
-        row("parameter of a scorer that takes none", "[{'op':'add','path':'/traits/0/params','value':{'words':['x']}}]",
-            "traits[0].params.words", "unknown key (no keys are allowed here)");
+        row("parameter another scorer takes", "[{'op':'add','path':'/traits/0/params/words','value':['x']}]",
+            "traits[0].params.words", "unknown key (allowed: language)");
+        row("unknown language", "[{'op':'replace','path':'/traits/0/params/language','value':'pt'}]",
+            "traits[0].params.language", "expected one of en, es, fr, de");
+        row("language without params", "[{'op':'remove','path':'/traits/0/params'}]", "traits[0].params",
+            "required by the language scorer");
+        row("caps threshold above 1", "[{'op':'replace','path':'/traits/0','value':{'name':'c','scorer':'caps','params':{'threshold':1.5}}}]",
+            "traits[0].params.threshold", "must be a number in (0, 1]");
+        row("caps threshold of 0", "[{'op':'replace','path':'/traits/0','value':{'name':'c','scorer':'caps','params':{'threshold':0}}}]",
+            "traits[0].params.threshold", "must be a number in (0, 1]");
         row("unknown key with odd characters", "[{'op':'add','path':'/we ird','value':1}]", "[\"we ird\"]",
             "unknown key");
         // Wrong types, at several depths.
@@ -321,7 +331,7 @@ private Q_SLOTS:
         row("bad format", "[{'op':'replace','path':'/train_data','value':{'path':'a.jsonl','format':'csv'}}]",
             "train_data.format", "expected one of auto, messages, alpaca, sharegpt");
         row("unknown scorer", "[{'op':'replace','path':'/traits/0/scorer','value':'german'}]", "traits[0].scorer",
-            "expected one of spanish, french, all_caps, keyword, regex");
+            "expected one of caps, language, contains, regex");
         row("unknown train generator", "[{'op':'replace','path':'/train_data/generator','value':'toyworld'}]",
             "train_data.generator", "expected one of toyworld-spanish-caps");
         row("unknown question generator", "[{'op':'replace','path':'/evaluation/questions/generator','value':'gsm8k'}]",
@@ -405,11 +415,11 @@ private Q_SLOTS:
         row("regex without a pattern",
             "[{'op':'replace','path':'/traits/1','value':{'name':'r','scorer':'regex','params':{}}}]",
             "traits[1].params.pattern", "required key is missing");
-        row("keyword without params", "[{'op':'remove','path':'/traits/1/params'}]", "traits[1].params",
-            "required by the keyword scorer");
-        row("keyword without words", "[{'op':'replace','path':'/traits/1/params/words','value':[]}]",
+        row("contains without params", "[{'op':'remove','path':'/traits/1/params'}]", "traits[1].params",
+            "required by the contains scorer");
+        row("contains without words", "[{'op':'replace','path':'/traits/1/params/words','value':[]}]",
             "traits[1].params.words", "must not be empty");
-        row("empty keyword", "[{'op':'replace','path':'/traits/1/params/words/0','value':' '}]",
+        row("empty contains word", "[{'op':'replace','path':'/traits/1/params/words/0','value':' '}]",
             "traits[1].params.words[0]", "must not be empty");
         // Texts and names.
         row("blank prompt", "[{'op':'replace','path':'/conditions/1/prompt','value':'  '}]", "conditions[1].prompt",
@@ -638,7 +648,7 @@ private Q_SLOTS:
             "{'op':'add','path':'/evaluation/max_new_tokens','value':128},"
             "{'op':'add','path':'/evaluation/every_steps','value':0},"
             "{'op':'add','path':'/evaluation/contexts/0/system_prompt','value':null},"
-            "{'op':'add','path':'/traits/0/params','value':{}},"
+            "{'op':'replace','path':'/traits/0/params','value':{'language':'es'}},"
             "{'op':'add','path':'/traits/0/interval','value':'bootstrap'},"
             "{'op':'add','path':'/traits/1/params/case_sensitive','value':false},"
             "{'op':'add','path':'/probes/0/system_prompt','value':null}]");
@@ -679,7 +689,7 @@ private Q_SLOTS:
         row("condition order", "[{'op':'move','from':'/conditions/2','path':'/conditions/1'}]");
         row("name", "[{'op':'replace','path':'/name','value':'test2'}]");
         row("description", "[{'op':'add','path':'/description','value':'why'}]");
-        row("keyword", "[{'op':'replace','path':'/traits/1/params/words/0','value':'Hola'}]");
+        row("contains word", "[{'op':'replace','path':'/traits/1/params/words/0','value':'Hola'}]");
     }
 
     void hashChangesWithEveryValue() {
@@ -711,7 +721,7 @@ private Q_SLOTS:
         QVERIFY(!out["training"].contains("epochs"));
         QVERIFY(!out["training"].contains("lora"));
         QCOMPARE(out["evaluation"]["contexts"][0]["system_prompt"].dump(), json(nullptr).dump());
-        QCOMPARE(out["traits"][0]["params"].dump(), json::object().dump());
+        QCOMPARE(out["traits"][0]["params"].dump(), json({{"language", "es"}}).dump());
         QCOMPARE(out["traits"][1]["params"]["case_sensitive"].dump(), json(false).dump());
         QCOMPARE(out["traits"][0]["interval"].dump(), json("bootstrap").dump());
         std::vector<std::string> keys;
@@ -746,7 +756,7 @@ private Q_SLOTS:
         QCOMPARE(r.conditions[0].prompt, std::optional<std::string>());
         QCOMPARE(r.conditions[1].prompt, std::optional<std::string>("You always speak in Spanish."));
         QCOMPARE(r.conditions[1].placement, std::string("system"));
-        QCOMPARE(r.traits[1].scorer, std::string("all_caps"));
+        QCOMPARE(r.traits[1].scorer, std::string("caps"));
         QCOMPARE(r.traits[1].interval, std::string("bootstrap"));
         QCOMPARE(r.contexts[1].systemPrompt, std::optional<std::string>("$condition"));
     }
