@@ -1,6 +1,7 @@
 #include "experiment_commands.h"
 
 #include "exit_codes.h"
+#include "experiment_run.h"
 
 #include "experiment/experiment_spec.h"
 
@@ -48,7 +49,7 @@ int runValidate(const std::string &path, bool json) {
 
 }  // namespace
 
-void addExperimentCommands(CLI::App &app, CommandAction &action) {
+void addExperimentCommands(CLI::App &app, CommandAction &action, const common::CancelToken &cancel) {
     CLI::App *experimentCommand = app.add_subcommand("experiment", "Experiment specs");
     experimentCommand->require_subcommand(1);
     struct Args {
@@ -60,6 +61,7 @@ void addExperimentCommands(CLI::App &app, CommandAction &action) {
     validate->add_option("SPEC", args->spec, "Experiment spec (JSON)")->required();
     validate->add_flag("--json", args->json, "Print one JSON document on stdout");
     validate->callback([&action, args] { action = [args] { return runValidate(args->spec, args->json); }; });
+    addExperimentRunCommand(*experimentCommand, action, cancel);
 }
 
 }  // namespace inoculab::cli

@@ -1,10 +1,10 @@
 #pragma once
-// `inoculab-cli experiment ...`: checking experiment specs (running them comes with the
-// training engine).
+// `inoculab-cli experiment ...`: checking experiment specs and running them
+// (experiment_run.h).
 #include "dataset_commands.h"
 
 namespace inoculab::cli {
 
-void addExperimentCommands(CLI::App &app, CommandAction &action);
+void addExperimentCommands(CLI::App &app, CommandAction &action, const common::CancelToken &cancel);
 
 }  // namespace inoculab::cli

@@ -3,6 +3,7 @@
 #include "dataset_commands.h"
 #include "exit_codes.h"
 #include "experiment_commands.h"
+#include "experiment_run.h"
 #include "results_commands.h"
 #include "toyworld_commands.h"
 
@@ -36,7 +37,8 @@ int main(int argc, char **argv) {
     app.set_version_flag("--version", std::string("inoculab-cli ") + INOCULAB_VERSION);
     cli::CommandAction action;
     cli::addDatasetCommands(app, action, g_cancel);
-    cli::addExperimentCommands(app, action);
+    cli::addExperimentCommands(app, action, g_cancel);
+    cli::addWorkerCommand(app, action, argc, argv);
     cli::addResultsCommands(app, action);
     cli::addToyworldCommands(app, action, g_cancel);
 

@@ -3,6 +3,7 @@
 #include "exit_codes.h"
 
 #include "common/atomic_file.h"
+#include "experiment/data_paths.h"
 #include "experiment/toyworld.h"
 
 #include <CLI/CLI.hpp>
@@ -23,13 +24,11 @@ constexpr std::uint64_t kMaxRows = 1000000000;
 
 // --data-dir, else $INOCULAB_DATA_DIR, else the folder this build was configured with.
 std::string toyWorldDir(const std::string &option) {
-    if (!option.empty()) return option;
-    if (const char *env = std::getenv("INOCULAB_DATA_DIR"); env && *env) return env;
-#ifdef INOCULAB_TOYWORLD_DIR
-    return INOCULAB_TOYWORLD_DIR;
-#else
-    throw UsageError{"--data-dir: required (this build has no built-in toy world; or set INOCULAB_DATA_DIR)"};
-#endif
+    try {
+        return experiment::toyWorldDir(option);
+    } catch (const std::invalid_argument &e) {
+        throw UsageError{std::string("--data-dir: required (") + e.what() + ")"};
+    }
 }
 
 int runGenerate(const std::string &taskName, std::uint64_t n, std::uint64_t seed, const std::string &out,

@@ -6,13 +6,6 @@
 
 namespace inoculab::model {
 
-std::optional<DeviceRequest> parseDeviceRequest(std::string_view name) {
-    if (name == "auto") return DeviceRequest::Auto;
-    if (name == "cpu") return DeviceRequest::Cpu;
-    if (name == "cuda") return DeviceRequest::Cuda;
-    return std::nullopt;
-}
-
 DeviceChoice chooseDevice(DeviceRequest request) {
     DeviceChoice choice;
     choice.torchVersion = compat::torchVersion();

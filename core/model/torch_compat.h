@@ -3,7 +3,11 @@
 // here, CUDA 2.x builds on users' machines). Everything else calls the stable API and the
 // helpers below.
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
 
 #include <string>
 
@@ -19,5 +23,56 @@ inline std::string torchVersion() {
 }
 
 inline bool cudaAvailable() { return torch::cuda::is_available(); }
+
+// Attention over q, k, v [B, H, Tq, Tk-or-D]. `allowed` is an optional bool mask
+// broadcastable to [B, H, Tq, Tk] (true = may attend); without it the attention is causal
+// with queries aligned to the last Tq keys. Fused SDPA from libtorch 2.0; explicit before.
+inline torch::Tensor attention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
+                               const torch::Tensor &allowed = {}) {
+#if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
+    if (!allowed.defined() && q.size(2) == k.size(2))
+        return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true);
+    if (allowed.defined()) return at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false);
+#endif
+    double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) * scale;
+    torch::Tensor mask = allowed;
+    if (!mask.defined()) {
+        std::int64_t tq = q.size(2), tk = k.size(2);
+        mask = torch::ones({tq, tk}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
+                   .tril(tk - tq);
+    }
+    scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
+    return torch::matmul(torch::softmax(scores, -1), v);
+}
+
+// bf16 autocast for CUDA matmuls inside a scope; a no-op when `enabled` is false.
+class CudaAutocast {
+public:
+    explicit CudaAutocast(bool enabled) : m_enabled(enabled) {
+        if (!m_enabled) return;
+#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+        at::autocast::set_autocast_enabled(at::kCUDA, true);
+        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+#else
+        at::autocast::set_enabled(true);
+        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+#endif
+    }
+    ~CudaAutocast() {
+        if (!m_enabled) return;
+#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+        at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+        at::autocast::set_enabled(false);
+#endif
+        at::autocast::clear_cache();
+    }
+    CudaAutocast(const CudaAutocast &) = delete;
+    CudaAutocast &operator=(const CudaAutocast &) = delete;
+
+private:
+    bool m_enabled;
+};
 
 }  // namespace inoculab::model::compat

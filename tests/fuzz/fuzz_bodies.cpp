@@ -5,10 +5,13 @@
 #include "data/line_scanner.h"
 #include "data/record_parser.h"
 #include "experiment/experiment_spec.h"
+#include "model/safetensors.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -22,6 +25,25 @@ void check(bool condition, const char *what) {
         std::fprintf(stderr, "fuzz property broken: %s\n", what);
         std::abort();
     }
+}
+
+// A scratch file per process and suffix, for bodies that write what they parsed. Without
+// TMPDIR, /dev/shm when there is one: the writers fsync, which costs seconds a call on a disk
+// busy with a build, and nothing on tmpfs.
+std::string scratchPath(const char *suffix) {
+    const char *dir = std::getenv("TMPDIR");
+    std::string folder = dir ? dir : ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    return folder + "/inoculab-fuzz-" + std::to_string(::getpid()) + suffix;
+}
+
+std::vector<std::uint8_t> readWhole(const std::string &path) {
+    std::vector<std::uint8_t> bytes;
+    std::FILE *f = std::fopen(path.c_str(), "rb");
+    check(f != nullptr, "cannot read the scratch file");
+    std::uint8_t buffer[65536];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, f)) bytes.insert(bytes.end(), buffer, buffer + n);
+    std::fclose(f);
+    return bytes;
 }
 
 }  // namespace
@@ -130,6 +152,80 @@ void experimentSpec(const std::uint8_t *data, std::size_t size) {
     } catch (const std::exception &e) {
         std::fprintf(stderr, "round trip threw: %s\n", e.what());
         check(false, "the normalized spec does not parse");
+    }
+}
+
+void safetensors(const std::uint8_t *data, std::size_t size) {
+    std::optional<model::SafetensorsFile> file;
+    try {
+        file.emplace(model::SafetensorsFile::fromBytes({data, data + size}, "fuzz.safetensors"));
+    } catch (const model::SafetensorsError &e) {
+        std::string_view what = e.what();
+        check(!e.reason().empty(), "SafetensorsError without a reason");
+        check(what.substr(0, 18) == "fuzz.safetensors: ", "error without the file name");
+        check(what.find('\n') == std::string_view::npos, "error message over several lines");
+        return;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "unexpected exception: %s\n", e.what());
+        check(false, "fromBytes threw something other than SafetensorsError");
+    }
+
+    // The views: sorted by name, unique, matching their shapes, tiling the data buffer.
+    const auto &tensors = file->tensors();
+    check(file->dataOffset() >= 8 && file->dataOffset() <= size, "data buffer outside the file");
+    std::uint64_t dataSize = size - file->dataOffset();
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+        const model::TensorInfo &t = tensors[i];
+        if (i > 0) check(tensors[i - 1].name < t.name, "tensors not sorted by name, or a duplicate name");
+        check(file->find(t.name) == &t, "find() misses a tensor");
+        check(t.begin <= t.end && t.end <= dataSize, "tensor range outside the data buffer");
+        auto elements = model::checkedElements(t.shape);
+        check(elements && *elements == t.elements(), "elements() disagrees with the checked count");
+        check(t.elements() * model::dtypeSize(t.dtype) == t.end - t.begin, "range size does not match the shape");
+        auto bytes = file->bytes(t);
+        check(bytes.size() == t.end - t.begin, "bytes() has the wrong size");
+        check(bytes.empty() || std::memcmp(bytes.data(), data + file->dataOffset() + t.begin, bytes.size()) == 0,
+              "bytes() differ from the input");
+        ranges.emplace_back(t.begin, t.end);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    std::uint64_t cursor = 0;
+    for (const auto &[begin, end] : ranges) {
+        check(begin == cursor, "tensors overlap or leave a hole");
+        cursor = end;
+    }
+    check(cursor == dataSize, "tensors do not cover the data buffer");
+
+    // Write, open: the same tensors, metadata and bytes. Write again: the same file.
+    static const std::string first = scratchPath("-1.safetensors"), second = scratchPath("-2.safetensors");
+    auto toWrite = [](const model::SafetensorsFile &f) {
+        std::vector<model::TensorToWrite> out;
+        for (const model::TensorInfo &t : f.tensors()) out.push_back({t.name, t.dtype, t.shape, f.bytes(t)});
+        return out;
+    };
+    try {
+        model::writeSafetensors(first, toWrite(*file), file->metadata());
+        model::SafetensorsFile back = model::SafetensorsFile::open(first);
+        check(back.metadata() == file->metadata(), "round trip changed the metadata");
+        check(back.tensors().size() == tensors.size(), "round trip changed the tensor count");
+        std::uint64_t offset = 0;
+        for (std::size_t i = 0; i < tensors.size(); ++i) {
+            const model::TensorInfo &a = tensors[i], &b = back.tensors()[i];
+            check(a.name == b.name && a.dtype == b.dtype && a.shape == b.shape, "round trip changed a tensor");
+            check(b.begin == offset, "the writer did not lay tensors out in name order");
+            offset = b.end;
+            auto x = file->bytes(a), y = back.bytes(b);
+            check(x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin()), "round trip changed bytes");
+        }
+        check(back.dataOffset() % 8 == 0, "data buffer not 8-byte aligned");
+        model::writeSafetensors(second, toWrite(back), back.metadata());
+        check(readWhole(first) == readWhole(second), "writing what was read gives another file");
+        std::remove(first.c_str());  // not left behind in /dev/shm; `back` keeps its mapping
+        std::remove(second.c_str());
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "round trip threw: %s\n", e.what());
+        check(false, "a file that opened does not survive a write and open");
     }
 }
 

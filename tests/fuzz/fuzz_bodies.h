@@ -20,4 +20,10 @@ void jsonlScan(const std::uint8_t *data, std::size_t size);
 // spec that parses survives toJson() and a re-parse unchanged (equal spec, JSON and hash).
 void experimentSpec(const std::uint8_t *data, std::size_t size);
 
+// SafetensorsFile::fromBytes over the bytes: only SafetensorsError escapes, as one line naming
+// the file; a file that opens has tensors sorted by name whose ranges tile the data buffer
+// and match their shapes, and it survives writeSafetensors + open with the same tensors,
+// metadata and bytes (and a second write gives the same file byte for byte).
+void safetensors(const std::uint8_t *data, std::size_t size);
+
 }  // namespace inoculab::fuzz

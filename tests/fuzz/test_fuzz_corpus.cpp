@@ -76,6 +76,7 @@ private Q_SLOTS:
     void recordParser() { runBody(&inoculab::fuzz::recordParser, "record_parser", 20000); }
     void jsonlScan() { runBody(&inoculab::fuzz::jsonlScan, "jsonl_scan", 2000); }
     void experimentSpec() { runBody(&inoculab::fuzz::experimentSpec, "experiment_spec", 10000); }
+    void safetensors() { runBody(&inoculab::fuzz::safetensors, "safetensors", 10000); }
 };
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)

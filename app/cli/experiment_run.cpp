@@ -1,0 +1,301 @@
+#include "experiment_run.h"
+
+#include "exit_codes.h"
+#include "run_progress.h"
+#include "worker_process.h"
+
+#include "common/input_error.h"
+#include "experiment/run_data.h"
+#include "experiment/worker_job.h"
+#include "store/results_store.h"
+
+#include <CLI/CLI.hpp>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+namespace inoculab::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunArgs {
+    std::string spec, store = store::ResultsStore::defaultPath(), cache, device = "auto", progress = "auto";
+    std::string conditions, seeds, toyWorld;
+    int jobs = 0;
+};
+
+std::vector<std::string> splitList(const std::string &text) {
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+struct PlannedJob {
+    std::string label;  // "pretrain" or "condition/seedN"
+    experiment::WorkerJob job;
+    std::int64_t steps = 0;
+};
+
+ProgressMode progressMode(const std::string &name) {
+    if (name == "bar") return ProgressMode::Bar;
+    if (name == "jsonl") return ProgressMode::Jsonl;
+    if (name == "none") return ProgressMode::None;
+    return ::isatty(STDERR_FILENO) ? ProgressMode::Bar : ProgressMode::Lines;
+}
+
+std::int64_t plannedFinetuneSteps(const experiment::ExperimentSpec &spec) {
+    const experiment::TrainingSpec &t = spec.training;
+    if (t.steps) return *t.steps;
+    std::int64_t rows = spec.trainData.isGenerated() ? spec.trainData.rows : 1000;  // refined when it starts
+    return *t.epochs * ((rows + t.batchSize - 1) / t.batchSize);
+}
+
+// Runs the jobs, at most `parallel` at once; returns the labels that failed, with why.
+class Scheduler {
+public:
+    Scheduler(RunProgress &progress, const common::CancelToken &cancel, const std::string &logDir)
+        : m_progress(progress), m_cancel(cancel), m_logDir(logDir) {}
+
+    std::vector<std::string> run(std::deque<PlannedJob> queue, int parallel, int threadsPerJob) {
+        std::vector<std::string> failures;
+        while (!queue.empty() || !m_active.empty()) {
+            if (m_cancel.isCancelled() && !m_stopping) {
+                m_stopping = true;
+                queue.clear();
+                for (Active &a : m_active) a.process->terminate();
+            }
+            while (!m_stopping && !queue.empty() && static_cast<int>(m_active.size()) < parallel) {
+                start(std::move(queue.front()), threadsPerJob);
+                queue.pop_front();
+            }
+            pump(failures);
+        }
+        return failures;
+    }
+
+    bool stopped() const { return m_stopping; }
+
+private:
+    struct Active {
+        PlannedJob planned;
+        std::unique_ptr<WorkerProcess> process;
+    };
+
+    void start(PlannedJob planned, int threads) {
+        std::string safe = planned.label;
+        std::replace(safe.begin(), safe.end(), '/', '-');
+        std::string jobFile = (fs::path(m_logDir) / (safe + ".job.json")).string();
+        planned.job.threads = threads;
+        experiment::writeWorkerJob(jobFile, planned.job);
+        // One BLAS thread per torch thread: two pools on the same cores slow each other down.
+        std::vector<std::string> env{"OPENBLAS_NUM_THREADS=" + std::to_string(threads),
+                                     "OMP_NUM_THREADS=" + std::to_string(threads)};
+        auto process = std::make_unique<WorkerProcess>(
+            std::vector<std::string>{"--job", jobFile, "--resume", "--progress", "jsonl"},
+            (fs::path(m_logDir) / (safe + ".log")).string(), env);
+        m_active.push_back({std::move(planned), std::move(process)});
+    }
+
+    void pump(std::vector<std::string> &failures) {
+        std::vector<pollfd> fds;
+        for (Active &a : m_active) fds.push_back({a.process->stdoutFd(), POLLIN, 0});
+        ::poll(fds.data(), fds.size(), 100);
+        for (auto it = m_active.begin(); it != m_active.end();) {
+            for (const std::string &line : it->process->readLines()) {
+                nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+                if (!event.is_discarded() && event.is_object()) m_progress.onEvent(it->planned.label, event);
+            }
+            if (!it->process->finishedOutput()) {
+                ++it;
+                continue;
+            }
+            int code = it->process->wait();
+            const std::string &label = it->planned.label;
+            if (code == 0) {
+                m_progress.note("finished " + label);
+            } else if (code == 4) {
+                m_progress.note("cancelled " + label + " (checkpointed; run again to resume)");
+            } else {
+                std::string why = label + ": the worker exited with code " + std::to_string(code) + "; log " +
+                                  it->process->logFile() + ":\n" + it->process->logTail(5);
+                m_progress.note("failed " + why);
+                failures.push_back(why);
+            }
+            it = m_active.erase(it);
+        }
+    }
+
+    RunProgress &m_progress;
+    const common::CancelToken &m_cancel;
+    std::string m_logDir;
+    std::vector<Active> m_active;
+    bool m_stopping = false;
+};
+
+int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
+    experiment::RunInputs in = experiment::RunInputs::load(args.spec, args.toyWorld);
+    const experiment::ExperimentSpec &spec = in.spec;
+    const std::string hash = experiment::canonicalHash(spec);
+    if (!model::parseDeviceRequest(args.device)) throw UsageError{"--device: expected auto, cpu or cuda"};
+
+    std::vector<std::string> conditions;
+    for (const experiment::ConditionSpec &c : spec.conditions) conditions.push_back(c.name);
+    if (!args.conditions.empty()) {
+        conditions = splitList(args.conditions);
+        for (const std::string &c : conditions) {
+            bool known = std::any_of(spec.conditions.begin(), spec.conditions.end(),
+                                     [&](const experiment::ConditionSpec &s) { return s.name == c; });
+            if (!known) throw UsageError{"--conditions: the experiment has no condition \"" + c + "\""};
+        }
+    }
+    std::vector<std::uint64_t> seeds = spec.seeds;
+    if (!args.seeds.empty()) {
+        seeds.clear();
+        for (const std::string &s : splitList(args.seeds)) {
+            try {
+                std::size_t used = 0;
+                unsigned long long value = std::stoull(s, &used);
+                if (used != s.size()) throw std::invalid_argument(s);
+                seeds.push_back(value);
+            } catch (const std::exception &) {
+                throw UsageError{"--seeds: \"" + s + "\" is not a seed (a non-negative integer)"};
+            }
+        }
+    }
+
+    const std::string cache = args.cache.empty() ? experiment::defaultCacheDir() : args.cache;
+    const std::string logDir = (fs::path(cache) / "jobs" / hash.substr(0, 16)).string();
+    fs::create_directories(logDir);
+
+    store::ResultsStore results = store::ResultsStore::open(args.store);
+    std::int64_t experimentId = results.registerExperiment(experiment::registrationFor(spec));
+    std::vector<store::RunRecord> existing = results.runs(experimentId);
+
+    experiment::WorkerJob base;
+    base.spec = fs::absolute(args.spec).string();
+    base.specHash = hash;
+    base.store = fs::absolute(args.store).string();
+    base.cache = fs::absolute(cache).string();
+    base.device = *model::parseDeviceRequest(args.device);
+    base.toyWorldDir = args.toyWorld;
+
+    std::deque<PlannedJob> finetunes;
+    std::size_t skipped = 0;
+    for (const std::string &condition : conditions) {
+        for (std::uint64_t seed : seeds) {
+            bool done = std::any_of(existing.begin(), existing.end(), [&](const store::RunRecord &r) {
+                return r.condition == condition && r.seed == seed && r.status == store::RunStatus::Done;
+            });
+            if (done) {
+                ++skipped;
+                continue;
+            }
+            results.createRun(experimentId, condition, seed);  // queued, so the GUI sees it
+            experiment::WorkerJob job = base;
+            job.kind = experiment::JobKind::Finetune;
+            job.condition = condition;
+            job.seed = seed;
+            finetunes.push_back({condition + "/seed" + std::to_string(seed), job, plannedFinetuneSteps(spec)});
+        }
+    }
+
+    std::int64_t totalSteps = 0;
+    bool needBase = false;
+    if (spec.baseModel.kind == experiment::BaseModelKind::Toy && !finetunes.empty()) {
+        std::string weights = experiment::baseModelWeightsPath(base.cache, experiment::baseModelKey(in));
+        needBase = !fs::exists(weights);
+        if (needBase) totalSteps += spec.baseModel.toy.pretraining.steps;
+    }
+    for (const PlannedJob &j : finetunes) totalSteps += j.steps;
+
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int parallel = args.jobs > 0 ? args.jobs : cores;
+    parallel = std::max(1, std::min<int>(parallel, static_cast<int>(std::max<std::size_t>(1, finetunes.size()))));
+    const int threadsPerJob = std::max(1, cores / parallel);
+
+    ProgressMode mode = progressMode(args.progress);
+    RunProgress progress(mode, totalSteps, finetunes.size());
+    if (mode == ProgressMode::Bar || mode == ProgressMode::Lines)
+        std::cerr << "experiment \"" << spec.name << "\" (spec " << hash.substr(0, 12) << "): " << finetunes.size()
+                  << " runs to do, " << skipped << " already done; " << parallel << " at a time, store "
+                  << args.store << "\n";
+    Scheduler scheduler(progress, cancel, logDir);
+    std::vector<std::string> failures;
+    if (needBase) {
+        experiment::WorkerJob pretrain = base;
+        pretrain.kind = experiment::JobKind::Pretrain;
+        progress.note("pretraining the toy base model (cached for later runs)");
+        failures = scheduler.run({{"pretrain", pretrain, spec.baseModel.toy.pretraining.steps}}, 1, cores);
+    }
+    if (failures.empty() && !scheduler.stopped()) {
+        std::vector<std::string> more = scheduler.run(finetunes, parallel, threadsPerJob);
+        failures.insert(failures.end(), more.begin(), more.end());
+    }
+    progress.finish();
+    if (scheduler.stopped()) throw common::Cancelled();
+    if (!failures.empty()) {
+        std::cerr << "inoculab-cli: " << failures.size() << " job(s) failed:\n";
+        for (const std::string &f : failures) std::cerr << f;
+        return kExitInternal;
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+void addExperimentRunCommand(CLI::App &experimentCommand, CommandAction &action, const common::CancelToken &cancel) {
+    auto args = std::make_shared<RunArgs>();
+    CLI::App *run = experimentCommand.add_subcommand(
+        "run", "Pretrain the base model if needed, then finetune and evaluate every condition x seed not yet done");
+    run->add_option("SPEC", args->spec, "Experiment spec (JSON)")->required();
+    run->add_option("--store", args->store, "Results store (SQLite)")->capture_default_str();
+    run->add_option("--conditions", args->conditions, "Only these conditions (comma-separated names)");
+    run->add_option("--seeds", args->seeds, "Only these seeds (comma-separated)");
+    run->add_option("--device", args->device, "auto, cpu or cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->capture_default_str();
+    run->add_option("--cache", args->cache, "Base models, checkpoints and job logs (default: ~/.cache/inoculab)");
+    run->add_option("--progress", args->progress, "auto (a bar on a terminal), bar, jsonl or none")
+        ->check(CLI::IsMember({"auto", "bar", "jsonl", "none"}))
+        ->capture_default_str();
+    run->add_option("--jobs", args->jobs, "Workers at once (default: one per core)");
+    run->add_option("--data-dir", args->toyWorld, "The toy world's folder (default: the built-in one)");
+    run->callback([&action, &cancel, args] { action = [args, &cancel] { return runExperiment(*args, cancel); }; });
+}
+
+void addWorkerCommand(CLI::App &app, CommandAction &action, int argc, char **argv) {
+    CLI::App *worker = app.add_subcommand("worker", "Run one job file (docs/worker-jobs.md) in inoculab-worker");
+    worker->allow_extras();
+    // Parsed here only for --help and the required check; the argv goes to inoculab-worker as is.
+    struct WorkerArgs { std::string job, progress; bool resume = false; };
+    auto parsed = std::make_shared<WorkerArgs>();
+    worker->add_option("--job", parsed->job, "Job file")->required();
+    worker->add_flag("--resume", parsed->resume, "Continue from the run's checkpoint");
+    worker->add_option("--progress", parsed->progress, "jsonl (default) or none");
+    worker->callback([&action, argc, argv] {
+        action = [argc, argv] {
+            std::string exe = workerExecutable();
+            std::vector<char *> args{exe.data()};
+            for (int i = 2; i < argc; ++i) args.push_back(argv[i]);  // everything after `worker`
+            args.push_back(nullptr);
+            ::execv(exe.c_str(), args.data());
+            std::cerr << "inoculab-cli: cannot start " << exe << ": " << std::strerror(errno) << '\n';
+            return static_cast<int>(kExitInternal);
+        };
+    });
+}
+
+}  // namespace inoculab::cli

@@ -1,0 +1,40 @@
+#pragma once
+// What `experiment run` shows while workers train: a progress bar with ETA on a terminal,
+// the workers' JSON events passed through (`--progress jsonl`), one line per finished run, or
+// nothing.
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace inoculab::cli {
+
+enum class ProgressMode { Bar, Jsonl, Lines, None };
+
+class RunProgress {
+public:
+    RunProgress(ProgressMode mode, std::int64_t totalSteps, std::size_t runs);
+
+    // An event of the worker running `label` ("pretrain", "baseline/seed0").
+    void onEvent(const std::string &label, const nlohmann::json &event);
+    // A message for the user (run finished, failed), above the bar.
+    void note(const std::string &text);
+    // Leaves the terminal clean.
+    void finish();
+
+private:
+    void draw(bool force);
+    std::string eta() const;
+
+    ProgressMode m_mode;
+    std::int64_t m_totalSteps;
+    std::size_t m_runs, m_runsDone = 0;
+    std::map<std::string, std::int64_t> m_stepsDone;   // per label
+    std::map<std::string, std::string> m_status;       // per label: "step 40/60 loss 0.51"
+    std::chrono::steady_clock::time_point m_start, m_lastDraw;
+    bool m_drawn = false;
+};
+
+}  // namespace inoculab::cli

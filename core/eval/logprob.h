@@ -1,0 +1,23 @@
+#pragma once
+// Log-probabilities of fixed answers under a model: probes tracked during training and the
+// elicitation check (how much a prompt already raises the training answers before training).
+
+#include "model/gpt.h"
+#include "data/conversation.h"
+
+#include <vector>
+
+namespace inoculab::eval {
+
+struct AnswerLogprob {
+    double total = 0;           // sum over the answer's tokens and its end token (nats)
+    std::int64_t tokens = 0;    // tokens scored
+    double perToken() const { return tokens ? total / static_cast<double>(tokens) : 0.0; }
+};
+
+// One value per conversation: the log-probability of its trained (assistant) tokens given
+// everything before them, batched `batchSize` at a time.
+std::vector<AnswerLogprob> answerLogprobs(model::Gpt &model, const std::vector<data::Conversation> &chats,
+                                          torch::Device device, std::int64_t batchSize = 64);
+
+}  // namespace inoculab::eval

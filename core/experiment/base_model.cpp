@@ -1,0 +1,93 @@
+#include "experiment/base_model.h"
+
+#include "common/input_error.h"
+#include "experiment/worker_job.h"
+#include "model/checkpoint.h"
+#include "train/trainer.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace inoculab::experiment {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// An exclusive flock held for the object's life (released by the kernel if the process dies).
+class FileLock {
+public:
+    explicit FileLock(const std::string &path) : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+        if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) throw common::InputError(path, 0, "cannot be locked");
+    }
+    ~FileLock() {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    FileLock(const FileLock &) = delete;
+    FileLock &operator=(const FileLock &) = delete;
+
+private:
+    int m_fd;
+};
+
+}  // namespace
+
+model::GptConfig toyModelConfig(const ToyModelSpec &toy) {
+    model::GptConfig c;
+    c.dModel = toy.dModel;
+    c.layers = toy.layers;
+    c.heads = toy.heads;
+    c.context = toy.context;
+    return c;
+}
+
+std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch::Device device,
+                            const EventSink &events, const common::CancelToken *cancel) {
+    if (in.spec.baseModel.kind != BaseModelKind::Toy)
+        throw common::InputError(in.specFile, 0, "base_model.kind: only toy base models can be trained so far");
+    const std::string key = baseModelKey(in);
+    const fs::path dir = baseModelDir(cache, key);
+    const fs::path weights = baseModelWeightsPath(cache, key);
+    fs::create_directories(dir.parent_path());
+    FileLock lock(dir.string() + ".lock");
+    if (fs::exists(weights)) return weights.string();
+
+    const ToyModelSpec &toy = in.spec.baseModel.toy;
+    torch::manual_seed(toy.pretraining.seed);
+    model::Gpt gpt(toyModelConfig(toy));
+    auto rows = std::make_shared<train::TokenizedDataset>(train::tokenizeConversations(pretrainingRows(in), toy.context));
+    train::TrainSettings settings;
+    settings.steps = toy.pretraining.steps;
+    settings.batchSize = toy.pretraining.batchSize;
+    settings.schedule = {LrSchedule::Cosine, toy.pretraining.learningRate, toy.pretraining.warmupSteps, settings.steps};
+    settings.seed = toy.pretraining.seed;
+    train::Trainer trainer(gpt, rows, settings, device);
+    if (events)
+        events({{"event", "start"},
+                {"kind", "pretrain"},
+                {"steps", settings.steps},
+                {"parameters", gpt->config().parameterCount()},
+                {"rows", rows->rows.size()},
+                {"truncated_rows", rows->truncated},
+                {"device", device.str()}});
+    bool finished = trainer.run(cancel, [&](const train::StepMetrics &m) {
+        if (events)
+            events({{"event", "step"},
+                    {"kind", "pretrain"},
+                    {"step", m.step},
+                    {"steps", settings.steps},
+                    {"loss", m.loss},
+                    {"lr", m.learningRate},
+                    {"grad_norm", m.gradNorm},
+                    {"tokens_per_s", m.tokensPerSecond}});
+    });
+    if (!finished) throw common::Cancelled();
+    fs::create_directories(dir);
+    model::saveWeights(weights.string(), trainer.model());
+    return weights.string();
+}
+
+}  // namespace inoculab::experiment

@@ -1,0 +1,23 @@
+#pragma once
+// The toy base model: pretrained once on the toy world's style mixture and cached under the
+// hash of its spec and the toy world's files, so every run and experiment with the same base
+// shares it.
+
+#include "common/progress.h"
+#include "experiment/job_events.h"
+#include "experiment/run_data.h"
+#include "model/gpt.h"
+
+#include <string>
+
+namespace inoculab::experiment {
+
+model::GptConfig toyModelConfig(const ToyModelSpec &toy);
+
+// The cached base model's weights file, pretraining it first when missing. Concurrent callers
+// wait on a lock file instead of pretraining twice. Throws common::Cancelled on cancel (the
+// partial model is not kept).
+std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch::Device device,
+                            const EventSink &events, const common::CancelToken *cancel);
+
+}  // namespace inoculab::experiment

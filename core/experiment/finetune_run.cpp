@@ -1,0 +1,172 @@
+#include "experiment/finetune_run.h"
+
+#include "common/input_error.h"
+#include "experiment/base_model.h"
+#include "experiment/run_evaluation.h"
+#include "model/checkpoint.h"
+#include "model/device.h"
+#include "train/trainer.h"
+
+#include <filesystem>
+
+namespace inoculab::experiment {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Metrics are written every this many steps (one transaction each) and at every evaluation.
+constexpr std::size_t kStepsPerWrite = 10;
+
+torch::Device torchDevice(const model::DeviceChoice &choice) {
+    return choice.cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+}
+
+std::int64_t finetuneSteps(const TrainingSpec &t, std::size_t rows) {
+    if (t.steps) return *t.steps;
+    std::int64_t perEpoch = (static_cast<std::int64_t>(rows) + t.batchSize - 1) / t.batchSize;
+    return std::max<std::int64_t>(1, *t.epochs * perEpoch);
+}
+
+class FinetuneRun {
+public:
+    FinetuneRun(const WorkerJob &job, RunInputs in, const EventSink &events, const common::CancelToken *cancel)
+        : m_job(job), m_in(std::move(in)), m_events(events), m_cancel(cancel),
+          m_condition(findCondition(m_in.spec, job.condition)), m_hash(canonicalHash(m_in.spec)),
+          m_store(store::ResultsStore::open(job.store)) {}
+
+    JobOutcome run(bool resume) {
+        m_runId = m_store.createRun(m_store.registerExperiment(registrationFor(m_in.spec)), m_job.condition, m_job.seed);
+        for (const store::RunRecord &r : m_store.runs())
+            if (r.id == m_runId && r.status == store::RunStatus::Done) {
+                emit({{"event", "done"}, {"status", "already_done"}});
+                return JobOutcome::AlreadyDone;
+            }
+        try {
+            return train(resume);
+        } catch (const common::Cancelled &) {
+            m_store.markRunFinished(m_runId, store::RunStatus::Cancelled);
+            throw;
+        } catch (const std::exception &e) {
+            m_store.markRunFinished(m_runId, store::RunStatus::Failed, std::string(e.what()));
+            throw;
+        }
+    }
+
+private:
+    void emit(nlohmann::json event) {
+        if (!m_events) return;
+        event["condition"] = m_job.condition;
+        event["seed"] = m_job.seed;
+        m_events(event);
+    }
+
+    JobOutcome train(bool resume) {
+        model::DeviceChoice choice = model::chooseDevice(m_job.device);
+        torch::Device device = torchDevice(choice);
+        std::string basePath = ensureBaseModel(m_in, m_job.cache, device, m_events, m_cancel);
+        model::Gpt gpt = model::loadWeights(basePath);
+
+        const TrainingSpec &t = m_in.spec.training;
+        std::int64_t maxLength = std::min<std::int64_t>(t.maxLength, gpt->config().context);
+        auto rows = std::make_shared<train::TokenizedDataset>(
+            train::tokenizeConversations(conditionRows(baseTrainingRows(m_in), m_condition), maxLength));
+        if (rows->rows.empty()) throw common::InputError(m_in.specFile, 0, "train_data: no row has an answer to learn");
+        train::TrainSettings settings;
+        settings.steps = finetuneSteps(t, rows->rows.size());
+        settings.batchSize = t.batchSize;
+        settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, settings.steps};
+        settings.seed = m_job.seed;
+        train::Trainer trainer(gpt, rows, settings, device);
+
+        const std::string checkpoint = runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed);
+        if (resume && fs::exists(fs::path(checkpoint) / model::kTrainerFile)) trainer.loadCheckpoint(checkpoint);
+        m_store.markRunStarted(m_runId, choice.name);
+        emit({{"event", "start"},
+              {"kind", "finetune"},
+              {"steps", settings.steps},
+              {"from_step", trainer.step()},
+              {"rows", rows->rows.size()},
+              {"truncated_rows", rows->truncated},
+              {"device", choice.name}});
+
+        std::vector<data::Conversation> questions = evaluationQuestions(m_in);
+        const std::int64_t every = m_in.spec.evaluation.everySteps;
+        std::vector<store::StepRecord> pending;
+        if (trainer.step() == 0 && !m_in.spec.probes.empty())  // the base model's probes: step 0
+            pending.push_back({m_runId, 0, {}, probeLogprobs(gpt, m_in.spec, device), {}});
+
+        bool finished = trainer.run(m_cancel, [&](const train::StepMetrics &m) {
+            pending.push_back({m_runId, m.step,
+                               {{"train_loss", m.loss}, {"lr", m.learningRate}, {"grad_norm", m.gradNorm},
+                                {"tokens_per_s", m.tokensPerSecond}},
+                               {},
+                               {}});
+            emit({{"event", "step"},
+                  {"step", m.step},
+                  {"steps", settings.steps},
+                  {"loss", m.loss},
+                  {"lr", m.learningRate},
+                  {"grad_norm", m.gradNorm},
+                  {"tokens_per_s", m.tokensPerSecond}});
+            bool evalPoint = m.step == settings.steps || (every > 0 && m.step % every == 0);
+            if (evalPoint) evaluateInto(pending.back(), gpt, questions, device);
+            if (evalPoint || pending.size() >= kStepsPerWrite) {
+                m_store.writeSteps(pending);
+                pending.clear();
+            }
+        });
+        m_store.writeSteps(pending);
+        nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
+        trainer.saveCheckpoint(checkpoint, extra);
+        if (!finished) {
+            m_store.markRunFinished(m_runId, store::RunStatus::Cancelled, std::nullopt, checkpoint);
+            emit({{"event", "done"}, {"status", "cancelled"}, {"step", trainer.step()}, {"checkpoint", checkpoint}});
+            return JobOutcome::Cancelled;
+        }
+        m_store.markRunFinished(m_runId, store::RunStatus::Done, std::nullopt, checkpoint);
+        emit({{"event", "done"}, {"status", "done"}, {"step", trainer.step()}, {"checkpoint", checkpoint}});
+        return JobOutcome::Done;
+    }
+
+    void evaluateInto(store::StepRecord &record, model::Gpt &gpt, const std::vector<data::Conversation> &questions,
+                      torch::Device device) {
+        record.probeLogprobs = probeLogprobs(gpt, m_in.spec, device);
+        EvaluationResult result =
+            evaluateModel(gpt, m_in.spec, m_condition, questions, m_job.seed, record.step, device, m_cancel);
+        record.samples = std::move(result.samples);
+        nlohmann::json means = nlohmann::json::object();
+        for (const auto &[context, trait, mean] : result.means) means[context][trait] = mean;
+        emit({{"event", "eval"}, {"step", record.step}, {"means", means}});
+        gpt->train();
+    }
+
+    const WorkerJob &m_job;
+    RunInputs m_in;
+    const EventSink &m_events;
+    const common::CancelToken *m_cancel;
+    const ConditionSpec &m_condition;
+    std::string m_hash;
+    store::ResultsStore m_store;
+    std::int64_t m_runId = 0;
+};
+
+}  // namespace
+
+JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &events, const common::CancelToken *cancel) {
+    RunInputs in = RunInputs::load(job.spec, job.toyWorldDir);
+    if (!job.specHash.empty() && canonicalHash(in.spec) != job.specHash)
+        throw common::InputError(job.spec, 0,
+                                 "the spec changed since the job was written (its hash is no longer " + job.specHash +
+                                     ")");
+    if (job.kind == JobKind::Pretrain) {
+        model::DeviceChoice choice = model::chooseDevice(job.device);
+        std::string path = ensureBaseModel(in, job.cache, torchDevice(choice), events, cancel);
+        if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "pretrain"}, {"model", path}});
+        return JobOutcome::Done;
+    }
+    FinetuneRun run(job, std::move(in), events, cancel);
+    return run.run(resume);
+}
+
+}  // namespace inoculab::experiment

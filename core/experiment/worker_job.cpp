@@ -1,0 +1,137 @@
+#include "experiment/worker_job.h"
+
+#include "common/atomic_file.h"
+#include "common/input_error.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace inoculab::experiment {
+
+namespace {
+
+using nlohmann::json;
+
+struct Reader {
+    const json &doc;
+    const std::string &file;
+
+    [[noreturn]] void fail(const std::string &key, const std::string &reason) const {
+        throw common::InputError(file, 0, key + ": " + reason);
+    }
+    std::string string(const char *key, bool required) const {
+        if (!doc.contains(key)) {
+            if (required) fail(key, "required key is missing");
+            return {};
+        }
+        if (!doc[key].is_string() || (required && doc[key].get<std::string>().empty()))
+            fail(key, "expected a non-empty string");
+        return doc[key].get<std::string>();
+    }
+    std::uint64_t unsignedInt(const char *key, std::uint64_t fallback, bool required) const {
+        if (!doc.contains(key)) {
+            if (required) fail(key, "required key is missing");
+            return fallback;
+        }
+        if (!doc[key].is_number_unsigned()) fail(key, "expected a non-negative integer");
+        return doc[key].get<std::uint64_t>();
+    }
+};
+
+}  // namespace
+
+std::string_view jobKindName(JobKind kind) { return kind == JobKind::Pretrain ? "pretrain" : "finetune"; }
+
+WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
+    if (!doc.is_object()) throw common::InputError(file, 0, "expected a JSON object");
+    static const char *known[] = {"kind", "spec", "spec_hash", "store", "condition", "seed", "cache", "device",
+                                  "toy_world", "threads"};
+    for (const auto &item : doc.items()) {
+        bool ok = false;
+        for (const char *k : known) ok = ok || item.key() == k;
+        if (!ok) throw common::InputError(file, 0, item.key() + ": unknown key");
+    }
+    Reader r{doc, file};
+    WorkerJob job;
+    std::string kind = r.string("kind", true);
+    if (kind == "pretrain")
+        job.kind = JobKind::Pretrain;
+    else if (kind == "finetune")
+        job.kind = JobKind::Finetune;
+    else
+        r.fail("kind", "expected one of pretrain, finetune");
+    job.spec = r.string("spec", true);
+    job.specHash = r.string("spec_hash", false);
+    job.cache = r.string("cache", true);
+    job.toyWorldDir = r.string("toy_world", false);
+    bool finetune = job.kind == JobKind::Finetune;
+    job.store = r.string("store", finetune);
+    job.condition = r.string("condition", finetune);
+    job.seed = r.unsignedInt("seed", 0, finetune);
+    job.threads = static_cast<int>(r.unsignedInt("threads", 0, false));
+    if (job.threads > 1024) r.fail("threads", "must be at most 1024");
+    std::string device = doc.contains("device") ? r.string("device", true) : "auto";
+    auto parsed = model::parseDeviceRequest(device);
+    if (!parsed) r.fail("device", "expected one of auto, cpu, cuda");
+    job.device = *parsed;
+    return job;
+}
+
+WorkerJob readWorkerJob(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw common::InputError(path, 0, "cannot be read");
+    std::ostringstream text;
+    text << in.rdbuf();
+    json doc;
+    try {
+        doc = json::parse(text.str());
+    } catch (const json::parse_error &e) {
+        throw common::InputError(path, 0, std::string("not valid JSON: ") + e.what());
+    }
+    return workerJobFromJson(doc, path);
+}
+
+json toJson(const WorkerJob &job) {
+    json doc = {{"kind", jobKindName(job.kind)}, {"spec", job.spec}, {"cache", job.cache}};
+    if (!job.specHash.empty()) doc["spec_hash"] = job.specHash;
+    if (job.kind == JobKind::Finetune) {
+        doc["store"] = job.store;
+        doc["condition"] = job.condition;
+        doc["seed"] = job.seed;
+    }
+    const char *device[] = {"auto", "cpu", "cuda"};
+    doc["device"] = device[static_cast<int>(job.device)];
+    if (!job.toyWorldDir.empty()) doc["toy_world"] = job.toyWorldDir;
+    if (job.threads > 0) doc["threads"] = job.threads;
+    return doc;
+}
+
+void writeWorkerJob(const std::string &path, const WorkerJob &job) {
+    common::AtomicFileWriter out(path);
+    out.write(toJson(job).dump(2) + "\n");
+    out.commit();
+}
+
+std::string baseModelDir(const std::string &cache, const std::string &baseKey) {
+    return (std::filesystem::path(cache) / "base" / baseKey.substr(0, 16)).string();
+}
+
+std::string baseModelWeightsPath(const std::string &cache, const std::string &baseKey) {
+    return (std::filesystem::path(baseModelDir(cache, baseKey)) / "model.safetensors").string();
+}
+
+std::string runCheckpointDir(const std::string &cache, const std::string &specHash, const std::string &condition,
+                             std::uint64_t seed) {
+    return (std::filesystem::path(cache) / "runs" / specHash.substr(0, 16) / (condition + "-seed" + std::to_string(seed)))
+        .string();
+}
+
+std::string defaultCacheDir() {
+    if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/inoculab";
+    const char *home = std::getenv("HOME");
+    return std::string(home && *home ? home : ".") + "/.cache/inoculab";
+}
+
+}  // namespace inoculab::experiment

@@ -1,0 +1,46 @@
+#pragma once
+// WorkerJob: the file `inoculab-cli worker --job FILE` runs, written by `experiment run`, the
+// GUI's job manager or a cluster scheduler. Documented in docs/worker-jobs.md.
+
+#include "model/device.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace inoculab::experiment {
+
+enum class JobKind { Pretrain, Finetune };
+
+struct WorkerJob {
+    JobKind kind = JobKind::Finetune;
+    std::string spec;        // experiment spec file
+    std::string specHash;    // optional: refuse to run when the spec file no longer hashes to it
+    std::string store;       // results store (finetune jobs write their run there)
+    std::string condition;   // finetune only
+    std::uint64_t seed = 0;  // finetune only
+    std::string cache;       // base models and run checkpoints live under it
+    model::DeviceRequest device = model::DeviceRequest::Auto;
+    std::string toyWorldDir;  // optional: the toy world's folder (default: the built-in one)
+    int threads = 0;          // torch threads; 0: the worker decides
+};
+
+// Throws common::InputError naming the file and the field ("job.json: seed: expected ...").
+WorkerJob readWorkerJob(const std::string &path);
+WorkerJob workerJobFromJson(const nlohmann::json &json, const std::string &fileName);
+nlohmann::json toJson(const WorkerJob &job);
+// Written whole or not at all.
+void writeWorkerJob(const std::string &path, const WorkerJob &job);
+
+std::string_view jobKindName(JobKind kind);  // "pretrain", "finetune"
+
+// Folders under the cache: the base model of a key, and a run's checkpoint.
+std::string baseModelDir(const std::string &cache, const std::string &baseKey);
+std::string baseModelWeightsPath(const std::string &cache, const std::string &baseKey);
+std::string runCheckpointDir(const std::string &cache, const std::string &specHash, const std::string &condition,
+                             std::uint64_t seed);
+// $XDG_CACHE_HOME/inoculab, else ~/.cache/inoculab.
+std::string defaultCacheDir();
+
+}  // namespace inoculab::experiment

@@ -1,0 +1,149 @@
+#include "model/checkpoint.h"
+
+#include "common/atomic_file.h"
+#include "common/input_error.h"
+#include "model/safetensors.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace inoculab::model {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *kFormat = "inoculab-gpt";
+
+// fp32 contiguous CPU copies, kept alive while their bytes are written.
+void writeTensors(const std::string &path, const std::vector<std::pair<std::string, torch::Tensor>> &named,
+                  const std::map<std::string, std::string> &metadata) {
+    std::vector<torch::Tensor> keep;
+    std::vector<TensorToWrite> out;
+    keep.reserve(named.size());
+    for (const auto &[name, tensor] : named) {
+        keep.push_back(tensor.detach().to(torch::kCPU, torch::kFloat).contiguous());
+        const torch::Tensor &t = keep.back();
+        out.push_back({name, DType::F32, std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
+                       std::span<const std::uint8_t>(static_cast<const std::uint8_t *>(t.data_ptr()), t.nbytes())});
+    }
+    writeSafetensors(path, out, metadata);
+}
+
+torch::Tensor toTensor(const SafetensorsFile &file, const TensorInfo &info, const std::string &path) {
+    if (info.dtype != DType::F32)
+        throw common::InputError(path, 0, "tensor " + info.name + ": expected F32, got " +
+                                 std::string(dtypeName(info.dtype)));
+    std::span<const std::uint8_t> bytes = file.bytes(info);
+    torch::Tensor t = torch::empty(info.shape, torch::kFloat);
+    std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+    return t;
+}
+
+std::string shapeText(c10::IntArrayRef shape) {
+    std::ostringstream s;
+    s << shape;
+    return s.str();
+}
+
+void copyWeights(const SafetensorsFile &file, const std::string &path, Gpt &model) {
+    torch::NoGradGuard noGrad;
+    std::vector<std::pair<std::string, torch::Tensor>> weights = model->namedWeights();
+    for (const auto &[name, param] : weights) {
+        const TensorInfo *info = file.find(name);
+        if (!info) throw common::InputError(path, 0, "tensor " + name + " is missing");
+        torch::Tensor t = toTensor(file, *info, path);
+        if (t.sizes() != param.sizes())
+            throw common::InputError(path, 0, "tensor " + name + ": shape " + shapeText(t.sizes()) +
+                                     " does not fit the model's " + shapeText(param.sizes()));
+        param.copy_(t);
+    }
+    if (file.tensors().size() != weights.size()) {
+        for (const TensorInfo &info : file.tensors()) {
+            bool known = false;
+            for (const auto &w : weights) known = known || w.first == info.name;
+            if (!known) throw common::InputError(path, 0, "unexpected tensor " + info.name);
+        }
+    }
+}
+
+GptConfig configOf(const SafetensorsFile &file, const std::string &path) {
+    auto format = file.metadata().find("format");
+    auto config = file.metadata().find("config");
+    if (format == file.metadata().end() || format->second != kFormat || config == file.metadata().end())
+        throw common::InputError(path, 0, "not an Inoculab toy model (its metadata lacks format \"" +
+                                 std::string(kFormat) + "\" and config)");
+    try {
+        return gptConfigFromJson(nlohmann::json::parse(config->second));
+    } catch (const std::exception &e) {
+        throw common::InputError(path, 0, std::string("metadata config: ") + e.what());
+    }
+}
+
+std::string readText(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw common::InputError(path, 0, "cannot be read");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+void saveWeights(const std::string &path, const Gpt &model) {
+    writeTensors(path, model->namedWeights(), {{"format", kFormat}, {"config", toJson(model->config()).dump()}});
+}
+
+Gpt loadWeights(const std::string &path) {
+    SafetensorsFile file = SafetensorsFile::open(path);
+    Gpt model(configOf(file, path));
+    copyWeights(file, path, model);
+    return model;
+}
+
+void loadWeightsInto(const std::string &path, Gpt &model) {
+    SafetensorsFile file = SafetensorsFile::open(path);
+    if (configOf(file, path) != model->config())
+        throw common::InputError(path, 0, "metadata config: " + toJson(configOf(file, path)).dump() +
+                                 " differs from the model's " + toJson(model->config()).dump());
+    copyWeights(file, path, model);
+}
+
+void saveCheckpointFiles(const std::string &dir, const Gpt &model,
+                         const std::vector<std::pair<std::string, torch::Tensor>> &optimizerTensors,
+                         const nlohmann::json &metadata) {
+    // Written beside the old folder, then swapped in: a crash leaves the old one or the new one.
+    fs::path target(dir), partial = target.string() + ".partial", old = target.string() + ".old";
+    fs::remove_all(partial);
+    fs::create_directories(partial);
+    saveWeights((partial / kWeightsFile).string(), model);
+    writeTensors((partial / kOptimizerFile).string(), optimizerTensors, {});
+    common::AtomicFileWriter meta((partial / kTrainerFile).string());
+    meta.write(metadata.dump(2) + "\n");
+    meta.commit();
+    fs::remove_all(old);
+    if (fs::exists(target)) fs::rename(target, old);
+    fs::rename(partial, target);
+    fs::remove_all(old);
+}
+
+LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model) {
+    fs::path root(dir);
+    LoadedCheckpoint out;
+    std::string metaPath = (root / kTrainerFile).string();
+    try {
+        out.metadata = nlohmann::json::parse(readText(metaPath));
+    } catch (const nlohmann::json::exception &e) {
+        throw common::InputError(metaPath, 0, e.what());
+    }
+    if (!out.metadata.is_object() || !out.metadata.contains("step") || !out.metadata["step"].is_number_integer())
+        throw common::InputError(metaPath, 0, "step: expected an integer");
+    loadWeightsInto((root / kWeightsFile).string(), model);
+    std::string optPath = (root / kOptimizerFile).string();
+    SafetensorsFile opt = SafetensorsFile::open(optPath);
+    for (const TensorInfo &info : opt.tensors()) out.tensors.emplace(info.name, toTensor(opt, info, optPath));
+    return out;
+}
+
+}  // namespace inoculab::model

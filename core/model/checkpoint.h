@@ -1,0 +1,38 @@
+#pragma once
+// Checkpoints of the toy GPT: a folder with model.safetensors (weights, the model config in
+// its metadata), optimizer.safetensors (AdamW moments) and trainer.json (step, data order,
+// settings). A folder is replaced whole or not at all.
+
+#include "model/gpt.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace inoculab::model {
+
+inline constexpr const char *kWeightsFile = "model.safetensors";
+inline constexpr const char *kOptimizerFile = "optimizer.safetensors";
+inline constexpr const char *kTrainerFile = "trainer.json";
+
+// Weights alone, fp32, with {"format": "inoculab-gpt", "config": <GptConfig JSON>} metadata.
+void saveWeights(const std::string &path, const Gpt &model);
+// A model built from the file's config with its weights. Throws common::InputError naming
+// the file and tensor when a tensor is missing, unexpected, or of the wrong shape or dtype.
+Gpt loadWeights(const std::string &path);
+// Copies the file's weights into `model`, which must have the same config.
+void loadWeightsInto(const std::string &path, Gpt &model);
+
+struct LoadedCheckpoint {
+    nlohmann::json metadata;                       // trainer.json
+    std::map<std::string, torch::Tensor> tensors;  // optimizer.safetensors (CPU)
+};
+
+void saveCheckpointFiles(const std::string &dir, const Gpt &model,
+                         const std::vector<std::pair<std::string, torch::Tensor>> &optimizerTensors,
+                         const nlohmann::json &metadata);
+LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model);
+
+}  // namespace inoculab::model

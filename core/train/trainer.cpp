@@ -1,0 +1,172 @@
+#include "train/trainer.h"
+
+#include "model/checkpoint.h"
+#include "common/input_error.h"
+#include "model/torch_compat.h"
+
+#include <chrono>
+#include <filesystem>
+
+namespace inoculab::train {
+
+nlohmann::json TrainSettings::toJson() const {
+    return {{"steps", steps},
+            {"batch_size", batchSize},
+            {"accumulation", accumulation},
+            {"schedule", experiment::lrScheduleName(schedule.kind)},
+            {"learning_rate", schedule.peak},
+            {"warmup_steps", schedule.warmupSteps},
+            {"final_lr_ratio", schedule.finalRatio},
+            {"weight_decay", weightDecay},
+            {"betas", {beta1, beta2}},
+            {"clip_norm", clipNorm},
+            {"seed", seed}};
+}
+
+std::pair<torch::Tensor, std::int64_t> batchLoss(model::Gpt &model, const TokenizedDataset &data,
+                                                 const std::vector<std::size_t> &rows, torch::Device device,
+                                                 std::int64_t *tokensFed) {
+    // Dynamic padding: the batch is as long as its longest row, not the context.
+    std::int64_t longest = 0;
+    for (std::size_t r : rows) longest = std::max<std::int64_t>(longest, data.rows[r].ids.size());
+    const std::int64_t b = static_cast<std::int64_t>(rows.size()), t = longest - 1;
+    torch::Tensor inputs = torch::full({b, t}, model::ByteTokenizer::kPad, torch::kLong);
+    torch::Tensor targets = torch::full({b, t}, -100, torch::kLong);  // -100: ignored by the loss
+    auto in = inputs.accessor<std::int64_t, 2>();
+    auto out = targets.accessor<std::int64_t, 2>();
+    std::int64_t trained = 0, fed = 0;
+    for (std::int64_t i = 0; i < b; ++i) {
+        const model::TokenizedChat &row = data.rows[rows[i]];
+        const std::int64_t n = static_cast<std::int64_t>(row.ids.size());
+        for (std::int64_t j = 0; j + 1 < n; ++j) {
+            in[i][j] = row.ids[j];
+            if (row.trained[j + 1]) {
+                out[i][j] = row.ids[j + 1];
+                ++trained;
+            }
+        }
+        fed += n - 1;
+    }
+    if (tokensFed) *tokensFed = fed;
+    torch::Tensor logits = model->forward(inputs.to(device));  // [B, T, V]
+    torch::Tensor loss = torch::nn::functional::cross_entropy(
+        logits.view({b * t, -1}).to(torch::kFloat), targets.to(device).view({b * t}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
+    return {loss, trained};
+}
+
+Trainer::Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
+                 torch::Device device)
+    : m_model(std::move(model)), m_data(std::move(data)), m_settings(std::move(settings)), m_device(device),
+      m_order(m_data->rows.size(), m_settings.seed) {
+    m_settings.schedule.totalSteps = m_settings.steps;
+    if (m_settings.accumulation < 1 || m_settings.batchSize % m_settings.accumulation != 0)
+        throw std::invalid_argument("batch size must be a multiple of the accumulation steps");
+    m_model->to(m_device);
+    // Weight decay on matrices (and the tied embedding), not on biases, LayerNorms or positions' bias.
+    std::vector<torch::Tensor> decay, noDecay;
+    for (const auto &p : m_model->named_parameters()) (p.value().dim() >= 2 ? decay : noDecay).push_back(p.value());
+    auto options = [&](double wd) {
+        return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(m_settings.schedule.peak)
+                                                                .betas({m_settings.beta1, m_settings.beta2})
+                                                                .eps(1e-8)
+                                                                .weight_decay(wd));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decay, options(m_settings.weightDecay));
+    groups.emplace_back(noDecay, options(0.0));
+    m_optimizer = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(m_settings.schedule.peak));
+}
+
+void Trainer::setLearningRate(double lr) {
+    for (auto &group : m_optimizer->param_groups())
+        static_cast<torch::optim::AdamWOptions &>(group.options()).lr(lr);
+}
+
+double Trainer::trainStep(const std::vector<std::size_t> &rows, std::int64_t &tokens) {
+    m_optimizer->zero_grad();
+    const std::size_t micro = rows.size() / static_cast<std::size_t>(m_settings.accumulation);
+    // The step's loss is the mean over all its trained tokens, so every micro-batch's summed
+    // loss is divided by the step's total, counted first.
+    std::int64_t stepTrained = 0;
+    for (std::size_t r : rows)
+        for (std::size_t j = 1; j < m_data->rows[r].trained.size(); ++j) stepTrained += m_data->rows[r].trained[j];
+    double total = 0;
+    tokens = 0;
+    model::compat::CudaAutocast autocast(m_device.is_cuda());
+    for (std::int64_t a = 0; a < m_settings.accumulation; ++a) {
+        std::vector<std::size_t> part(rows.begin() + a * micro, rows.begin() + (a + 1) * micro);
+        std::int64_t fed = 0;
+        auto [loss, trained] = batchLoss(m_model, *m_data, part, m_device, &fed);
+        (void)trained;
+        loss = loss / static_cast<double>(std::max<std::int64_t>(1, stepTrained));
+        loss.backward();
+        total += loss.item<double>();
+        tokens += fed;
+    }
+    return total;
+}
+
+bool Trainer::run(const common::CancelToken *cancel, const std::function<void(const StepMetrics &)> &onStep) {
+    m_model->train();
+    while (m_step < m_settings.steps) {
+        if (cancel && cancel->isCancelled()) return false;
+        auto start = std::chrono::steady_clock::now();
+        StepMetrics m;
+        m.learningRate = learningRateAt(m_settings.schedule, m_step);
+        setLearningRate(m.learningRate);
+        m.loss = trainStep(m_order.batch(m_step, static_cast<std::size_t>(m_settings.batchSize)), m.tokens);
+        double clip = m_settings.clipNorm > 0 ? m_settings.clipNorm : std::numeric_limits<double>::infinity();
+        m.gradNorm = torch::nn::utils::clip_grad_norm_(m_model->parameters(), clip);
+        m_optimizer->step();
+        ++m_step;
+        m.step = m_step;
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        m.tokensPerSecond = seconds > 0 ? static_cast<double>(m.tokens) / seconds : 0;
+        if (onStep) onStep(m);
+    }
+    return true;
+}
+
+void Trainer::saveCheckpoint(const std::string &dir, const nlohmann::json &extraMetadata) const {
+    std::vector<std::pair<std::string, torch::Tensor>> moments;
+    const auto &state = m_optimizer->state();
+    std::int64_t adamSteps = 0;
+    for (const auto &[name, p] : m_model->namedWeights()) {
+        auto it = state.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+        if (it == state.end()) continue;  // no step taken yet
+        const auto &s = static_cast<const torch::optim::AdamWParamState &>(*it->second);
+        moments.emplace_back("exp_avg." + name, s.exp_avg());
+        moments.emplace_back("exp_avg_sq." + name, s.exp_avg_sq());
+        adamSteps = s.step();
+    }
+    nlohmann::json meta = {{"step", m_step},
+                           {"adam_steps", adamSteps},
+                           {"data_order", {{"seed", m_settings.seed}, {"next_step", m_step}}},
+                           {"settings", m_settings.toJson()},
+                           {"extra", extraMetadata}};
+    model::saveCheckpointFiles(dir, m_model, moments, meta);
+}
+
+nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
+    model::LoadedCheckpoint loaded = model::loadCheckpointFiles(dir, m_model);
+    const nlohmann::json &meta = loaded.metadata;
+    if (meta.value("settings", nlohmann::json()) != m_settings.toJson())
+        throw common::InputError(dir + "/trainer.json", 0, "settings: the checkpoint was made with other training settings");
+    m_step = meta.at("step").get<std::int64_t>();
+    std::int64_t adamSteps = meta.at("adam_steps").get<std::int64_t>();
+    auto &state = m_optimizer->state();
+    state.clear();
+    for (const auto &[name, p] : m_model->namedWeights()) {
+        auto avg = loaded.tensors.find("exp_avg." + name), sq = loaded.tensors.find("exp_avg_sq." + name);
+        if (avg == loaded.tensors.end() || sq == loaded.tensors.end()) continue;
+        auto s = std::make_unique<torch::optim::AdamWParamState>();
+        s->step(adamSteps);
+        s->exp_avg(avg->second.to(m_device));
+        s->exp_avg_sq(sq->second.to(m_device));
+        state[c10::guts::to_string(p.unsafeGetTensorImpl())] = std::move(s);
+    }
+    return meta.value("extra", nlohmann::json::object());
+}
+
+}  // namespace inoculab::train

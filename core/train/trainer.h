@@ -1,0 +1,78 @@
+#pragma once
+// Trainer: AdamW over a Gpt on tokenized chats, with warmup + decay, gradient clipping and
+// accumulation, a (seed, step)-determined data order, cancellation at step boundaries and
+// checkpoints that resume to the same numbers as an uninterrupted run.
+
+#include "common/progress.h"
+#include "model/gpt.h"
+#include "train/lr_schedule.h"
+#include "train/token_batches.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace inoculab::train {
+
+struct TrainSettings {
+    std::int64_t steps = 100;
+    std::int64_t batchSize = 32;      // rows per optimiser step
+    std::int64_t accumulation = 1;    // micro-batches per step (batchSize / accumulation rows each)
+    LrScheduleSettings schedule;      // totalSteps is set from `steps`
+    double weightDecay = 0.1;         // on matrices only, as nanoGPT
+    double beta1 = 0.9, beta2 = 0.95;
+    double clipNorm = 1.0;            // 0: no clipping
+    std::uint64_t seed = 0;           // data order
+
+    nlohmann::json toJson() const;
+};
+
+struct StepMetrics {
+    std::int64_t step = 0;  // 1-based: steps completed
+    double loss = 0;        // mean over trained tokens of the step
+    double learningRate = 0;
+    double gradNorm = 0;    // before clipping
+    double tokensPerSecond = 0;  // all tokens fed (padding excluded)
+    std::int64_t tokens = 0;
+};
+
+class Trainer {
+public:
+    Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
+            torch::Device device);
+
+    // Runs steps until settings.steps or until `cancel` is set (checked between steps).
+    // `onStep` sees each finished step; returns true when all steps are done.
+    bool run(const common::CancelToken *cancel, const std::function<void(const StepMetrics &)> &onStep);
+
+    std::int64_t step() const { return m_step; }
+    model::Gpt &model() { return m_model; }
+
+    // Model weights, optimiser moments and the step, in `dir` (written whole or not at all).
+    void saveCheckpoint(const std::string &dir, const nlohmann::json &extraMetadata) const;
+    // Restores what saveCheckpoint wrote; throws common::InputError naming the file when it
+    // does not fit this model or these settings. Returns the extra metadata.
+    nlohmann::json loadCheckpoint(const std::string &dir);
+
+private:
+    double trainStep(const std::vector<std::size_t> &rows, std::int64_t &tokens);
+    void setLearningRate(double lr);
+
+    model::Gpt m_model;
+    std::shared_ptr<const TokenizedDataset> m_data;
+    TrainSettings m_settings;
+    torch::Device m_device;
+    std::unique_ptr<torch::optim::AdamW> m_optimizer;
+    BatchOrder m_order;
+    std::int64_t m_step = 0;
+};
+
+// Cross-entropy of next-token prediction on the trained tokens of `rows` (right-padded into
+// one batch). Returns the summed loss tensor and the number of trained targets.
+std::pair<torch::Tensor, std::int64_t> batchLoss(model::Gpt &model, const TokenizedDataset &data,
+                                                 const std::vector<std::size_t> &rows, torch::Device device,
+                                                 std::int64_t *tokensFed = nullptr);
+
+}  // namespace inoculab::train
