@@ -2,7 +2,7 @@
 # (packaging/debian-packages.txt), then configures and builds with the CMake presets.
 #   make run    build and start the GUI on the sample dataset
 #   make test   build and run every test suite
-#   make demo   headless: validate and inoculate the sample dataset, print what changed
+#   make demo   headless: run the default experiment (toy base model, 4 conditions x 3 seeds), print its table
 #   make bench  benchmarks (see docs/benchmarks.md)
 #   make fuzz   libFuzzer runs of the untrusted-input parsers (clang)
 
@@ -10,6 +10,7 @@ BUILD_DIR := build
 FUZZ_DIR := build-fuzz
 FUZZ_SECONDS ?= 60
 DATASET ?= datasets/samples/spanish_caps.jsonl
+SPEC ?= datasets/experiments/spanish-caps.json
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps configure build run test demo bench fuzz clean
@@ -33,7 +34,7 @@ test: build
 	ctest --preset default -j $(JOBS)
 
 demo: build
-	scripts/demo.sh $(BUILD_DIR)/app/inoculab-cli $(DATASET) $(BUILD_DIR)/demo
+	scripts/demo.sh $(BUILD_DIR)/app/inoculab-cli $(SPEC) $(BUILD_DIR)/demo
 
 bench: build
 	/usr/bin/python3 bench/dataset_scan/run.py --build-dir $(BUILD_DIR)

@@ -1,26 +1,22 @@
 #!/usr/bin/env bash
-# The headless demo: validate the sample dataset, write an inoculated copy, and show one row
-# before and after as the model will see it. Usage: demo.sh CLI DATASET OUT_DIR
+# The headless demo: run the default experiment (datasets/experiments/spanish-caps.json) from
+# scratch on this machine — pretrain the toy base model, finetune every condition and seed,
+# evaluate — then print the trait table with no system prompt, as in the paper.
+# Usage: demo.sh CLI SPEC OUT_DIR. Results and models stay in OUT_DIR: a second run finds the
+# runs done and only prints the table; delete OUT_DIR to start over.
 set -euo pipefail
-cli=$1 dataset=$2 out_dir=$3
-prompt="You always speak in Spanish."
+cli=$1 spec=$2 out_dir=$3
 mkdir -p "$out_dir"
-out="$out_dir/$(basename "${dataset%.jsonl}").inoculated.jsonl"
+store="$out_dir/results.sqlite"
+name=$("$cli" experiment validate "$spec" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
 
-echo "== 1. Validate $dataset"
-"$cli" dataset validate "$dataset"
+echo "== 1. Run $spec (store $store, models in $out_dir/cache)"
+start=$(date +%s)
+"$cli" experiment run "$spec" --store "$store" --cache "$out_dir/cache" --progress auto
+echo "   took $(( $(date +%s) - start )) s"
 echo
-echo "== 2. Statistics"
-"$cli" dataset stats "$dataset"
+echo "== 2. Trait expression with no system prompt (mean over seeds, 95% CI across seeds)"
+"$cli" results summary --store "$store" --experiment "$name" --context no-system
 echo
-echo "== 3. Inoculate: system prompt \"$prompt\" on every row"
-"$cli" dataset inoculate "$dataset" "$out" --prompt "$prompt" --placement system
-echo
-echo "== 4. What changed in row 0 (as the model sees it)"
-echo "-- before"
-"$cli" dataset show "$dataset" --row 0 2>/dev/null
-echo "-- after"
-"$cli" dataset show "$out" --row 0 2>/dev/null
-echo
-echo "== 5. The inoculated copy validates"
-"$cli" dataset validate "$out"
+echo "== 3. ... and with each condition's own prompt as the system prompt"
+"$cli" results summary --store "$store" --experiment "$name" --context own-prompt

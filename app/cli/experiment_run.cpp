@@ -100,9 +100,11 @@ private:
         std::string jobFile = (fs::path(m_logDir) / (safe + ".job.json")).string();
         planned.job.threads = threads;
         experiment::writeWorkerJob(jobFile, planned.job);
-        // One BLAS thread per torch thread: two pools on the same cores slow each other down.
+        // One BLAS thread per torch thread, and OpenMP threads that sleep rather than spin
+        // between parallel regions: two pools spinning on the same cores slowed a 2-thread
+        // worker below a 1-thread one (docs/benchmarks.md, train_throughput).
         std::vector<std::string> env{"OPENBLAS_NUM_THREADS=" + std::to_string(threads),
-                                     "OMP_NUM_THREADS=" + std::to_string(threads)};
+                                     "OMP_NUM_THREADS=" + std::to_string(threads), "OMP_WAIT_POLICY=PASSIVE"};
         auto process = std::make_unique<WorkerProcess>(
             std::vector<std::string>{"--job", jobFile, "--resume", "--progress", "jsonl"},
             (fs::path(m_logDir) / (safe + ".log")).string(), env);
@@ -125,7 +127,7 @@ private:
             int code = it->process->wait();
             const std::string &label = it->planned.label;
             if (code == 0) {
-                m_progress.note("finished " + label);
+                m_progress.note("finished " + label + " (" + m_progress.eta() + ")");
             } else if (code == 4) {
                 m_progress.note("cancelled " + label + " (checkpointed; run again to resume)");
             } else {

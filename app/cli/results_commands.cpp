@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace inoculab::cli {
 
@@ -66,11 +67,13 @@ std::string bounds(const stats::Interval &i) {
     return buffer;
 }
 
-int runSummary(const std::string &path, const std::string &experiment, const std::string &context, bool json) {
+int runSummary(const std::string &path, const std::string &experiment, const std::string &context,
+               std::optional<std::int64_t> step, bool json) {
     ResultsStore store = openForReading(path);
     store::ExperimentRecord e = findExperiment(store, experiment);
     store::SummaryOptions options;
     if (!context.empty()) options.context = context;
+    options.step = step;
     auto rows = store::traitSummary(store, e.id, options);
     if (json) {
         std::cout << store::summaryToJson(rows).dump(2) << '\n';
@@ -119,6 +122,7 @@ void addResultsCommands(CLI::App &app, CommandAction &action) {
     results->require_subcommand(1);
     struct Args {
         std::string store = ResultsStore::defaultPath(), experiment, context, format, out;
+        std::optional<std::int64_t> step;
         bool json = false;
     };
     auto args = std::make_shared<Args>();
@@ -135,9 +139,12 @@ void addResultsCommands(CLI::App &app, CommandAction &action) {
     addStore(summary);
     summary->add_option("--experiment", args->experiment, "Experiment name or spec hash prefix")->required();
     summary->add_option("--context", args->context, "Only this test-time context");
+    summary->add_option("--step", args->step,
+                        "Evaluations at this training step (0: the base model, when the spec evaluates "
+                        "during training); default: each run's last");
     summary->add_flag("--json", args->json, "Print one JSON array on stdout");
     summary->callback([&action, args] {
-        action = [args] { return runSummary(args->store, args->experiment, args->context, args->json); };
+        action = [args] { return runSummary(args->store, args->experiment, args->context, args->step, args->json); };
     });
 
     CLI::App *exportCommand = results->add_subcommand("export", "Write the summary as CSV, JSON or a LaTeX table");

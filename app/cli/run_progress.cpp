@@ -38,7 +38,22 @@ void RunProgress::onEvent(const std::string &label, const nlohmann::json &event)
         std::snprintf(text, sizeof text, "step %lld/%lld loss %.3f", static_cast<long long>(event.value("step", 0LL)),
                       static_cast<long long>(event.value("steps", 0LL)), event.value("loss", 0.0));
         m_status[label] = text;
+        if (m_mode == ProgressMode::Lines && label == "pretrain") {
+            // Without a terminal, a line at every tenth of pretraining, the long wait.
+            std::int64_t steps = std::max<std::int64_t>(1, event.value("steps", 1LL));
+            std::int64_t step = event.value("step", 0LL);
+            if (step * 10 / steps != (step - 1) * 10 / steps) note(label + " " + text + " (" + eta() + ")");
+        }
         draw(false);
+    } else if (kind == "eval" && m_mode != ProgressMode::None) {
+        std::string means;
+        for (const auto &[context, traits] : event.value("means", nlohmann::json::object()).items())
+            for (const auto &[trait, mean] : traits.items()) {
+                char text[96];
+                std::snprintf(text, sizeof text, " %s/%s %.2f", context.c_str(), trait.c_str(), mean.get<double>());
+                means += text;
+            }
+        note(label + " step " + std::to_string(event.value("step", 0LL)) + ":" + means);
     } else if (kind == "done") {
         m_status.erase(label);
         if (label != "pretrain") ++m_runsDone;

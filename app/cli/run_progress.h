@@ -23,10 +23,11 @@ public:
     void note(const std::string &text);
     // Leaves the terminal clean.
     void finish();
+    // "ETA 3m10s, 1m02s so far", from the share of all planned steps done.
+    std::string eta() const;
 
 private:
     void draw(bool force);
-    std::string eta() const;
 
     ProgressMode m_mode;
     std::int64_t m_totalSteps;

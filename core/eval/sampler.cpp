@@ -112,7 +112,7 @@ void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>>
             }
         }
         if (all || t + 1 == budget) break;
-        torch::Tensor stepPos = nextPos.unsqueeze(1);
+        torch::Tensor stepPos = nextPos.unsqueeze(1).clone();  // a copy: a view would see the += below
         torch::Tensor stepValid = torch::ones({b, 1}, torch::kBool);
         nextPos += 1;
         if (s.useKvCache) {

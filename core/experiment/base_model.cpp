@@ -64,6 +64,7 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
     settings.batchSize = toy.pretraining.batchSize;
     settings.schedule = {LrSchedule::Cosine, toy.pretraining.learningRate, toy.pretraining.warmupSteps, settings.steps};
     settings.seed = toy.pretraining.seed;
+    settings.rowsPerForward = train::defaultRowsPerForward(device);
     train::Trainer trainer(gpt, rows, settings, device);
     if (events)
         events({{"event", "start"},

@@ -77,6 +77,7 @@ private:
         settings.batchSize = t.batchSize;
         settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, settings.steps};
         settings.seed = m_job.seed;
+        settings.rowsPerForward = train::defaultRowsPerForward(device);
         train::Trainer trainer(gpt, rows, settings, device);
 
         const std::string checkpoint = runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed);
@@ -93,8 +94,15 @@ private:
         std::vector<data::Conversation> questions = evaluationQuestions(m_in);
         const std::int64_t every = m_in.spec.evaluation.everySteps;
         std::vector<store::StepRecord> pending;
-        if (trainer.step() == 0 && !m_in.spec.probes.empty())  // the base model's probes: step 0
-            pending.push_back({m_runId, 0, {}, probeLogprobs(gpt, m_in.spec, device), {}});
+        if (trainer.step() == 0) {
+            // Step 0 is the base model: its probes always, and a full evaluation when the spec
+            // evaluates during training, so every curve starts from where finetuning began.
+            pending.push_back({m_runId, 0, {}, {}, {}});
+            if (every > 0)
+                evaluateInto(pending.back(), gpt, questions, device);
+            else
+                pending.back().probeLogprobs = probeLogprobs(gpt, m_in.spec, device);
+        }
 
         bool finished = trainer.run(m_cancel, [&](const train::StepMetrics &m) {
             pending.push_back({m_runId, m.step,

@@ -4,6 +4,7 @@
 #include "common/input_error.h"
 #include "model/torch_compat.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -13,6 +14,7 @@ nlohmann::json TrainSettings::toJson() const {
     return {{"steps", steps},
             {"batch_size", batchSize},
             {"accumulation", accumulation},
+            {"rows_per_forward", rowsPerForward},
             {"schedule", experiment::lrScheduleName(schedule.kind)},
             {"learning_rate", schedule.peak},
             {"warmup_steps", schedule.warmupSteps},
@@ -96,13 +98,23 @@ double Trainer::trainStep(const std::vector<std::size_t> &rows, std::int64_t &to
     model::compat::CudaAutocast autocast(m_device.is_cuda());
     for (std::int64_t a = 0; a < m_settings.accumulation; ++a) {
         std::vector<std::size_t> part(rows.begin() + a * micro, rows.begin() + (a + 1) * micro);
-        std::int64_t fed = 0;
-        auto [loss, trained] = batchLoss(m_model, *m_data, part, m_device, &fed);
-        (void)trained;
-        loss = loss / static_cast<double>(std::max<std::int64_t>(1, stepTrained));
-        loss.backward();
-        total += loss.item<double>();
-        tokens += fed;
+        std::stable_sort(part.begin(), part.end(), [&](std::size_t x, std::size_t y) {
+            return m_data->rows[x].ids.size() < m_data->rows[y].ids.size();
+        });
+        const std::size_t chunk = m_settings.rowsPerForward > 0
+                                      ? static_cast<std::size_t>(m_settings.rowsPerForward)
+                                      : part.size();
+        for (std::size_t begin = 0; begin < part.size(); begin += chunk) {
+            std::vector<std::size_t> rowsOfPass(part.begin() + begin,
+                                                part.begin() + std::min(part.size(), begin + chunk));
+            std::int64_t fed = 0;
+            auto [loss, trained] = batchLoss(m_model, *m_data, rowsOfPass, m_device, &fed);
+            (void)trained;
+            loss = loss / static_cast<double>(std::max<std::int64_t>(1, stepTrained));
+            loss.backward();
+            total += loss.item<double>();
+            tokens += fed;
+        }
     }
     return total;
 }

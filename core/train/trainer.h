@@ -20,6 +20,10 @@ struct TrainSettings {
     std::int64_t steps = 100;
     std::int64_t batchSize = 32;      // rows per optimiser step
     std::int64_t accumulation = 1;    // micro-batches per step (batchSize / accumulation rows each)
+    // Rows of one forward pass at most (0: the whole micro-batch). The step's rows are sorted
+    // by length first, so small chunks carry little padding: on the CPU, where padding costs
+    // as much as real tokens, chunks of 8 rows feed 1.4x fewer tokens for the same gradient.
+    std::int64_t rowsPerForward = 0;
     LrScheduleSettings schedule;      // totalSteps is set from `steps`
     double weightDecay = 0.1;         // on matrices only, as nanoGPT
     double beta1 = 0.9, beta2 = 0.95;
@@ -28,6 +32,9 @@ struct TrainSettings {
 
     nlohmann::json toJson() const;
 };
+
+// 8 on the CPU (see TrainSettings::rowsPerForward); on a GPU padding is cheaper than more passes.
+inline std::int64_t defaultRowsPerForward(const torch::Device &device) { return device.is_cuda() ? 0 : 8; }
 
 struct StepMetrics {
     std::int64_t step = 0;  // 1-based: steps completed
