@@ -287,7 +287,7 @@ void addWorkerCommand(CLI::App &app, CommandAction &action, int argc, char **arg
     worker->add_option("--job", parsed->job, "Job file")->required();
     worker->add_flag("--resume", parsed->resume, "Continue from the run's checkpoint");
     worker->add_option("--progress", parsed->progress, "jsonl (default) or none");
-    worker->callback([&action, argc, argv] {
+    worker->callback([&action, argc, argv, parsed] {  // `parsed` lives as long as the options bound to it
         action = [argc, argv] {
             std::string exe = workerExecutable();
             std::vector<char *> args{exe.data()};

@@ -47,7 +47,8 @@ void RunProgress::onEvent(const std::string &label, const nlohmann::json &event)
         draw(false);
     } else if (kind == "eval" && m_mode != ProgressMode::None) {
         std::string means;
-        for (const auto &[context, traits] : event.value("means", nlohmann::json::object()).items())
+        const nlohmann::json all = event.value("means", nlohmann::json::object());  // kept alive for the loop
+        for (const auto &[context, traits] : all.items())
             for (const auto &[trait, mean] : traits.items()) {
                 char text[96];
                 std::snprintf(text, sizeof text, " %s/%s %.2f", context.c_str(), trait.c_str(), mean.get<double>());
