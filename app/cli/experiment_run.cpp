@@ -214,14 +214,11 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
         }
     }
 
-    std::int64_t totalSteps = 0;
     bool needBase = false;
     if (spec.baseModel.kind == experiment::BaseModelKind::Toy && !finetunes.empty()) {
         std::string weights = experiment::baseModelWeightsPath(base.cache, experiment::baseModelKey(in));
         needBase = !fs::exists(weights);
-        if (needBase) totalSteps += spec.baseModel.toy.pretraining.steps;
     }
-    for (const PlannedJob &j : finetunes) totalSteps += j.steps;
 
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     int parallel = args.jobs > 0 ? args.jobs : cores;
@@ -229,7 +226,12 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     const int threadsPerJob = std::max(1, cores / parallel);
 
     ProgressMode mode = progressMode(args.progress);
-    RunProgress progress(mode, totalSteps, finetunes.size());
+    RunProgress progress(mode, finetunes.size());
+    if (needBase)
+        progress.expect("pretrain", spec.baseModel.toy.pretraining.steps,
+                        static_cast<double>(spec.baseModel.toy.pretraining.batchSize));
+    for (const PlannedJob &j : finetunes)
+        progress.expect(j.label, j.steps, static_cast<double>(spec.training.batchSize) / parallel);
     if (mode == ProgressMode::Bar || mode == ProgressMode::Lines)
         std::cerr << "experiment \"" << spec.name << "\" (spec " << hash.substr(0, 12) << "): " << finetunes.size()
                   << " runs to do, " << skipped << " already done; " << parallel << " at a time, store "

@@ -21,8 +21,12 @@ std::string formatDuration(double seconds) {
 
 }  // namespace
 
-RunProgress::RunProgress(ProgressMode mode, std::int64_t totalSteps, std::size_t runs)
-    : m_mode(mode), m_totalSteps(std::max<std::int64_t>(1, totalSteps)), m_runs(runs), m_start(Clock::now()) {}
+RunProgress::RunProgress(ProgressMode mode, std::size_t runs) : m_mode(mode), m_runs(runs), m_start(Clock::now()) {}
+
+void RunProgress::expect(const std::string &label, std::int64_t steps, double costPerStep) {
+    m_costPerStep[label] = costPerStep;
+    m_totalWork += static_cast<double>(steps) * costPerStep;
+}
 
 void RunProgress::onEvent(const std::string &label, const nlohmann::json &event) {
     if (m_mode == ProgressMode::Jsonl) {
@@ -33,7 +37,9 @@ void RunProgress::onEvent(const std::string &label, const nlohmann::json &event)
     }
     const std::string kind = event.value("event", "");
     if (kind == "step") {
-        m_stepsDone[label] = event.value("step", std::int64_t{0});
+        auto cost = m_costPerStep.find(label);
+        m_workDone[label] =
+            static_cast<double>(event.value("step", std::int64_t{0})) * (cost == m_costPerStep.end() ? 1.0 : cost->second);
         char text[96];
         std::snprintf(text, sizeof text, "step %lld/%lld loss %.3f", static_cast<long long>(event.value("step", 0LL)),
                       static_cast<long long>(event.value("steps", 0LL)), event.value("loss", 0.0));
@@ -70,12 +76,17 @@ void RunProgress::note(const std::string &text) {
 }
 
 std::string RunProgress::eta() const {
-    std::int64_t done = 0;
-    for (const auto &[label, steps] : m_stepsDone) done += steps;
+    double done = workDone();
     double elapsed = std::chrono::duration<double>(Clock::now() - m_start).count();
-    if (done == 0 || elapsed < 1) return "ETA --";
-    double remaining = elapsed * static_cast<double>(m_totalSteps - std::min(done, m_totalSteps)) / done;
+    if (done <= 0 || elapsed < 1) return "ETA --";
+    double remaining = elapsed * std::max(0.0, m_totalWork - done) / done;
     return "ETA " + formatDuration(remaining) + ", " + formatDuration(elapsed) + " so far";
+}
+
+double RunProgress::workDone() const {
+    double done = 0;
+    for (const auto &[label, work] : m_workDone) done += work;
+    return done;
 }
 
 void RunProgress::draw(bool force) {
@@ -83,9 +94,7 @@ void RunProgress::draw(bool force) {
     auto now = Clock::now();
     if (!force && m_drawn && now - m_lastDraw < std::chrono::milliseconds(200)) return;
     m_lastDraw = now;
-    std::int64_t done = 0;
-    for (const auto &[label, steps] : m_stepsDone) done += steps;
-    double share = std::min(1.0, static_cast<double>(done) / static_cast<double>(m_totalSteps));
+    double share = m_totalWork > 0 ? std::min(1.0, workDone() / m_totalWork) : 0.0;
     constexpr int kWidth = 24;
     int filled = static_cast<int>(share * kWidth);
     std::string bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "]";

@@ -15,7 +15,11 @@ enum class ProgressMode { Bar, Jsonl, Lines, None };
 
 class RunProgress {
 public:
-    RunProgress(ProgressMode mode, std::int64_t totalSteps, std::size_t runs);
+    RunProgress(ProgressMode mode, std::size_t runs);
+    // A job to come: its steps, and the cost of one step relative to the others (rows per
+    // step over the workers sharing the machine), so that the ETA does not count a
+    // pretraining step, which has the machine to itself, like a finetuning step.
+    void expect(const std::string &label, std::int64_t steps, double costPerStep);
 
     // An event of the worker running `label` ("pretrain", "baseline/seed0").
     void onEvent(const std::string &label, const nlohmann::json &event);
@@ -28,11 +32,13 @@ public:
 
 private:
     void draw(bool force);
+    double workDone() const;
 
     ProgressMode m_mode;
-    std::int64_t m_totalSteps;
+    double m_totalWork = 0;
     std::size_t m_runs, m_runsDone = 0;
-    std::map<std::string, std::int64_t> m_stepsDone;   // per label
+    std::map<std::string, double> m_costPerStep;      // per label
+    std::map<std::string, double> m_workDone;         // per label: steps done x cost per step
     std::map<std::string, std::string> m_status;       // per label: "step 40/60 loss 0.51"
     std::chrono::steady_clock::time_point m_start, m_lastDraw;
     bool m_drawn = false;
