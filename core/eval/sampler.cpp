@@ -68,8 +68,15 @@ void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>>
     const std::int64_t b = static_cast<std::int64_t>(jobs.size());
     std::int64_t longest = 0;
     for (const Job &j : jobs) longest = std::max<std::int64_t>(longest, prompts[j.prompt].size());
+    // Each row may grow until its own positions reach the context: rows share the batch's time
+    // axis, not their positions, so a long prompt beside it does not shorten a row's answer.
     const std::int64_t context = model->config().context;
-    const std::int64_t budget = std::min<std::int64_t>(s.maxNewTokens, context - longest);
+    std::vector<std::int64_t> room(jobs.size());
+    std::int64_t budget = 0;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        room[i] = std::min<std::int64_t>(s.maxNewTokens, context - static_cast<std::int64_t>(prompts[jobs[i].prompt].size()));
+        budget = std::max(budget, room[i]);
+    }
     torch::Tensor ids = torch::full({b, longest}, ByteTokenizer::kPad, torch::kLong);
     torch::Tensor positions = torch::zeros({b, longest}, torch::kLong);
     torch::Tensor valid = torch::zeros({b, longest}, torch::kBool);
@@ -108,11 +115,14 @@ void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>>
             } else {
                 answers[i].push_back(token);
                 next[i][0] = token;
-                all = false;
+                done[i] = static_cast<std::int64_t>(answers[i].size()) >= room[i];  // out of room: unfinished
+                all = all && done[i];
             }
         }
         if (all || t + 1 == budget) break;
-        torch::Tensor stepPos = nextPos.unsqueeze(1).clone();  // a copy: a view would see the += below
+        // A copy (a view would see the += below); rows that are done feed padding whose
+        // position only has to stay inside the table.
+        torch::Tensor stepPos = nextPos.clamp_max(context - 1).unsqueeze(1);
         torch::Tensor stepValid = torch::ones({b, 1}, torch::kBool);
         nextPos += 1;
         if (s.useKvCache) {

@@ -91,7 +91,10 @@ torch::Tensor GptImpl::forward(const torch::Tensor &ids) {
 torch::Tensor GptImpl::forwardCached(const torch::Tensor &ids, const torch::Tensor &positions,
                                      const torch::Tensor &valid, KvCache &cache) {
     const std::int64_t t = ids.size(1), past = cache.length();
-    TORCH_CHECK(past + t <= m_config.context, "sampling past the model's context of ", m_config.context, " tokens");
+    // Positions bound a row, not the cache: with left padding the cache of a batch can be
+    // longer than any of its rows.
+    TORCH_CHECK(positions.numel() == 0 || positions.max().item<std::int64_t>() < m_config.context,
+                "sampling past the model's context of ", m_config.context, " tokens");
     if (cache.keys.empty()) {
         cache.keys.resize(m_blocks->size());
         cache.values.resize(m_blocks->size());

@@ -169,9 +169,22 @@ nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
     std::int64_t adamSteps = meta.at("adam_steps").get<std::int64_t>();
     auto &state = m_optimizer->state();
     state.clear();
+    const std::string optimizerFile = dir + "/" + model::kOptimizerFile;
     for (const auto &[name, p] : m_model->namedWeights()) {
         auto avg = loaded.tensors.find("exp_avg." + name), sq = loaded.tensors.find("exp_avg_sq." + name);
-        if (avg == loaded.tensors.end() || sq == loaded.tensors.end()) continue;
+        if (adamSteps == 0 && avg == loaded.tensors.end() && sq == loaded.tensors.end()) continue;  // no step yet
+        // Past step 0 every parameter has its moments, of its own shape: anything else would
+        // resume a different optimiser, or fail deep inside AdamW.
+        for (auto it : {avg, sq}) {
+            const std::string key = (it == avg ? "exp_avg." : "exp_avg_sq.") + name;
+            if (it == loaded.tensors.end())
+                throw common::InputError(optimizerFile, 0, key + ": missing (the checkpoint is at Adam step " +
+                                                               std::to_string(adamSteps) + ")");
+            if (!it->second.sizes().equals(p.sizes()))
+                throw common::InputError(optimizerFile, 0,
+                                         key + ": shape " + c10::str(it->second.sizes()) + ", the parameter has " +
+                                             c10::str(p.sizes()));
+        }
         auto s = std::make_unique<torch::optim::AdamWParamState>();
         s->step(adamSteps);
         s->exp_avg(avg->second.to(m_device));

@@ -100,11 +100,11 @@ private Q_SLOTS:
         QCOMPARE(spec.baseModel.toy.dModel, 128);
         QCOMPARE(spec.baseModel.toy.layers, 4);
         QCOMPARE(spec.baseModel.toy.heads, 4);
-        QCOMPARE(spec.baseModel.toy.context, 128);
-        QCOMPARE(spec.baseModel.toy.pretraining.steps, 1200);
+        QCOMPARE(spec.baseModel.toy.context, 192);
+        QCOMPARE(spec.baseModel.toy.pretraining.steps, 1000);
         QCOMPARE(spec.baseModel.toy.pretraining.batchSize, 32);
         QCOMPARE(spec.baseModel.toy.pretraining.learningRate, 2e-3);
-        QCOMPARE(spec.baseModel.toy.pretraining.warmupSteps, 50);
+        QCOMPARE(spec.baseModel.toy.pretraining.warmupSteps, 30);
         QVERIFY(spec.trainData.isGenerated());
         QCOMPARE(spec.trainData.generator, std::string(kToyTrainGenerator));
 
@@ -118,15 +118,15 @@ private Q_SLOTS:
         QCOMPARE(spec.seeds, (std::vector<std::uint64_t>{0, 1, 2}));
 
         QCOMPARE(spec.training.method, TrainingMethod::Full);
-        QCOMPARE(spec.training.steps, std::optional<std::int64_t>(150));
+        QCOMPARE(spec.training.steps, std::optional<std::int64_t>(200));
         QVERIFY(!spec.training.epochs);
-        QCOMPARE(spec.training.batchSize, 32);
+        QCOMPARE(spec.training.batchSize, 16);
         QCOMPARE(spec.training.learningRate, 3e-4);
         QVERIFY(!spec.training.lora);
 
         QCOMPARE(spec.evaluation.questions.generator, std::string(kToyQuestionGenerator));
-        QCOMPARE(spec.evaluation.questions.count, std::int64_t(60));
-        QCOMPARE(spec.evaluation.samplesPerQuestion, 1);
+        QCOMPARE(spec.evaluation.questions.count, std::int64_t(100));
+        QCOMPARE(spec.evaluation.samplesPerQuestion, 2);
         QCOMPARE(spec.evaluation.temperature, 1.0);
         QCOMPARE(spec.evaluation.contexts.size(), 2u);
         QCOMPARE(spec.evaluation.contexts[0].systemPrompt, std::optional<std::string>());
