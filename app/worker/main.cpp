@@ -4,6 +4,7 @@
 // Exit codes: 0 done, 1 usage, 2 invalid input, 3 internal error, 4 cancelled (checkpointed).
 #include "common/input_error.h"
 #include "experiment/finetune_run.h"
+#include "model/device.h"
 #include "store/sqlite_db.h"
 
 #include <CLI/CLI.hpp>
@@ -53,6 +54,7 @@ int main(int argc, char **argv) {
     try {
         experiment::WorkerJob job = experiment::readWorkerJob(jobFile);
         if (job.threads > 0) torch::set_num_threads(job.threads);
+        model::keepFreedMemoryForReuse();
         experiment::JobOutcome outcome = experiment::runWorkerJob(job, resume, events, &g_cancel);
         return outcome == experiment::JobOutcome::Cancelled ? kExitCancelled : 0;
     } catch (const common::InputError &e) {

@@ -2,6 +2,7 @@
 // random rows (every token trained) and reports training tokens/s, the matmul peak of this
 // machine, and sampling tokens/s with and without the KV cache, as one JSON object.
 #include "eval/sampler.h"
+#include "model/device.h"
 #include "train/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -50,6 +51,7 @@ int main(int argc, char **argv) {
     app.add_option("--sample-tokens", sampleTokens);
     app.add_option("--sample-prompts", samplePrompts);
     CLI11_PARSE(app, argc, argv);
+    model::keepFreedMemoryForReuse();  // as inoculab-worker does
     if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
     torch::manual_seed(0);
 

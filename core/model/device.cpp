@@ -2,9 +2,17 @@
 
 #include "model/torch_compat.h"
 
+#include <malloc.h>
+
 #include <stdexcept>
 
 namespace inoculab::model {
+
+void keepFreedMemoryForReuse() {
+    // Blocks up to 256 MiB come from the heap, and up to 512 MiB of free heap is kept.
+    ::mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
 
 DeviceChoice chooseDevice(DeviceRequest request) {
     DeviceChoice choice;

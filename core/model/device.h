@@ -19,6 +19,12 @@ struct DeviceChoice {
     std::string torchVersion;
 };
 
+// Keeps freed tensor memory in the process instead of giving it back to the kernel after
+// every step: with glibc's defaults each step's activations are fresh mmap()s, and their
+// page faults cost the CPU trainer ~12% (docs/benchmarks.md, train_throughput). Call once,
+// before training, in a process that trains or samples.
+void keepFreedMemoryForReuse();
+
 // Resolves the request against this machine. Throws std::runtime_error when CUDA is asked
 // for but not available (the message says what the machine has).
 DeviceChoice chooseDevice(DeviceRequest request);

@@ -34,16 +34,24 @@ inline torch::Tensor attention(const torch::Tensor &q, const torch::Tensor &k, c
         return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true);
     if (allowed.defined()) return at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false);
 #endif
-    double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-    torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) * scale;
-    torch::Tensor mask = allowed;
-    if (!mask.defined()) {
-        std::int64_t tq = q.size(2), tk = k.size(2);
-        mask = torch::ones({tq, tk}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
-                   .tril(tk - tq);
+    // Explicit path: the mask enters as an additive bias (0 or -inf) of one batched
+    // multiply-add, so scaling and masking cost no extra passes over the [Tq, Tk] scores,
+    // forward or backward (measured in bench/train_throughput: see docs/benchmarks.md).
+    const std::int64_t b = q.size(0), h = q.size(1), tq = q.size(2), tk = k.size(2), d = q.size(3);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    auto floatOptions = torch::TensorOptions().dtype(q.scalar_type()).device(q.device());
+    torch::Tensor bias;
+    if (allowed.defined()) {
+        bias = torch::zeros(allowed.sizes(), floatOptions)
+                   .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity())
+                   .expand({b, h, tq, tk})
+                   .reshape({b * h, tq, tk});
+    } else {
+        bias = torch::full({tq, tk}, -std::numeric_limits<float>::infinity(), floatOptions).triu_(tk - tq + 1);
     }
-    scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
-    return torch::matmul(torch::softmax(scores, -1), v);
+    torch::Tensor scores = torch::baddbmm(bias, q.reshape({b * h, tq, d}), k.reshape({b * h, tk, d}).transpose(1, 2),
+                                          /*beta=*/1.0, /*alpha=*/scale);
+    return torch::bmm(torch::softmax(scores, -1), v.reshape({b * h, tk, d})).view({b, h, tq, d});
 }
 
 // bf16 autocast for CUDA matmuls inside a scope; a no-op when `enabled` is false.

@@ -86,7 +86,7 @@ void Trainer::setLearningRate(double lr) {
 }
 
 double Trainer::trainStep(const std::vector<std::size_t> &rows, std::int64_t &tokens) {
-    m_optimizer->zero_grad();
+    m_model->zero_grad(/*set_to_none=*/true);  // the first backward writes the gradient: no memset
     const std::size_t micro = rows.size() / static_cast<std::size_t>(m_settings.accumulation);
     // The step's loss is the mean over all its trained tokens, so every micro-batch's summed
     // loss is divided by the step's total, counted first.
