@@ -15,11 +15,13 @@ usage: /usr/bin/python3 bench/dataset_scan/run.py --build-dir build
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from machine_info import machine  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEAK_RSS = None  # BUILD/bench/inoculab_peak_rss, set in main()
@@ -80,25 +82,6 @@ def dataset(args, python):
                    stdout=subprocess.DEVNULL)
     with open(params_path) as f:
         return path, json.load(f)["expected"]
-
-
-def machine(build_dir):
-    info = {"nproc": os.cpu_count(), "python": platform.python_version()}
-    with open("/proc/cpuinfo") as f:
-        info["cpu"] = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
-    info["os"] = platform.freedesktop_os_release().get("PRETTY_NAME", "?")
-    with open("/proc/meminfo") as f:
-        info["mem_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
-    try:
-        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
-            cache = dict(l.strip().split("=", 1) for l in f if "=" in l and not l.startswith(("#", "//")))
-        info["build_type"] = cache.get("CMAKE_BUILD_TYPE:STRING", "?")
-        compiler = cache.get("CMAKE_CXX_COMPILER:FILEPATH") or cache.get("CMAKE_CXX_COMPILER:STRING", "c++")
-        info["compiler"] = subprocess.run([compiler, "--version"], capture_output=True,
-                                          text=True).stdout.splitlines()[0]
-    except (OSError, IndexError):
-        pass
-    return info
 
 
 def main():
