@@ -75,15 +75,10 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
                 {"truncated_rows", rows->truncated},
                 {"device", device.str()}});
     bool finished = trainer.run(cancel, [&](const train::StepMetrics &m) {
-        if (events)
-            events({{"event", "step"},
-                    {"kind", "pretrain"},
-                    {"step", m.step},
-                    {"steps", settings.steps},
-                    {"loss", m.loss},
-                    {"lr", m.learningRate},
-                    {"grad_norm", m.gradNorm},
-                    {"tokens_per_s", m.tokensPerSecond}});
+        if (!events) return;
+        nlohmann::json event = train::stepEvent(m, settings.steps);
+        event["kind"] = "pretrain";
+        events(event);
     });
     if (!finished) throw common::Cancelled();
     fs::create_directories(dir);

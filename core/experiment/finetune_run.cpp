@@ -110,13 +110,7 @@ private:
                                 {"tokens_per_s", m.tokensPerSecond}},
                                {},
                                {}});
-            emit({{"event", "step"},
-                  {"step", m.step},
-                  {"steps", settings.steps},
-                  {"loss", m.loss},
-                  {"lr", m.learningRate},
-                  {"grad_norm", m.gradNorm},
-                  {"tokens_per_s", m.tokensPerSecond}});
+            emit(train::stepEvent(m, settings.steps));
             bool evalPoint = m.step == settings.steps || (every > 0 && m.step % every == 0);
             if (evalPoint) evaluateInto(pending.back(), gpt, questions, device);
             if (evalPoint || pending.size() >= kStepsPerWrite) {

@@ -1,5 +1,7 @@
 #include "experiment/spec_reader.h"
 
+#include "common/json_messages.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -68,14 +70,7 @@ std::string printable(std::string text) {
 // nlohmann's message without its "[json.exception...] parse error at line L, column C: "
 // prefix: we print our own position.
 std::string syntaxReason(std::string_view message) {
-    if (!message.empty() && message.front() == '[') {
-        std::size_t close = message.find("] ");
-        if (close != std::string_view::npos) message.remove_prefix(close + 2);
-    }
-    if (message.substr(0, 11) == "parse error") {
-        std::size_t colon = message.find(": ");
-        if (colon != std::string_view::npos) message.remove_prefix(colon + 2);
-    }
+    message = common::withoutJsonErrorPrefix(message);
     constexpr std::string_view kValue = "syntax error while parsing value - ";
     if (message.substr(0, kValue.size()) == kValue) message.remove_prefix(kValue.size());
     return "invalid JSON: " + printable(std::string(message));

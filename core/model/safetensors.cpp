@@ -1,6 +1,7 @@
 #include "model/safetensors.h"
 
 #include "common/atomic_file.h"
+#include "common/json_messages.h"
 #include "data/record_parser.h"  // firstInvalidUtf8
 
 #include <nlohmann/json.hpp>
@@ -105,14 +106,7 @@ std::string rangeText(std::uint64_t begin, std::uint64_t end) {
 // nlohmann's parse error without its "[json.exception.parse_error.101] parse error at line
 // L, column C: " prefix: the caller gives the position as a byte of the header.
 std::string syntaxReason(std::string_view message) {
-    if (!message.empty() && message.front() == '[') {
-        std::size_t close = message.find("] ");
-        if (close != std::string_view::npos) message.remove_prefix(close + 2);
-    }
-    if (message.substr(0, 11) == "parse error") {
-        std::size_t colon = message.find(": ");
-        if (colon != std::string_view::npos) message.remove_prefix(colon + 2);
-    }
+    message = common::withoutJsonErrorPrefix(message);
     return printable(message);
 }
 

@@ -25,6 +25,16 @@ nlohmann::json TrainSettings::toJson() const {
             {"seed", seed}};
 }
 
+nlohmann::json stepEvent(const StepMetrics &m, std::int64_t totalSteps) {
+    return {{"event", "step"},
+            {"step", m.step},
+            {"steps", totalSteps},
+            {"loss", m.loss},
+            {"lr", m.learningRate},
+            {"grad_norm", m.gradNorm},
+            {"tokens_per_s", m.tokensPerSecond}};
+}
+
 std::pair<torch::Tensor, std::int64_t> batchLoss(model::Gpt &model, const TokenizedDataset &data,
                                                  const std::vector<std::size_t> &rows, torch::Device device,
                                                  std::int64_t *tokensFed) {

@@ -45,6 +45,9 @@ struct StepMetrics {
     std::int64_t tokens = 0;
 };
 
+// The `step` progress event of docs/worker-jobs.md for a step of `totalSteps`.
+nlohmann::json stepEvent(const StepMetrics &m, std::int64_t totalSteps);
+
 class Trainer {
 public:
     Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
