@@ -128,7 +128,8 @@ void saveCheckpointFiles(const std::string &dir, const Gpt &model,
     fs::remove_all(old);
 }
 
-LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model) {
+LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,
+                                     const std::function<void(const nlohmann::json &)> &checkMetadata) {
     fs::path root(dir);
     LoadedCheckpoint out;
     std::string metaPath = (root / kTrainerFile).string();
@@ -137,8 +138,11 @@ LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model) {
     } catch (const nlohmann::json::exception &e) {
         throw common::InputError(metaPath, 0, e.what());
     }
-    if (!out.metadata.is_object() || !out.metadata.contains("step") || !out.metadata["step"].is_number_integer())
-        throw common::InputError(metaPath, 0, "step: expected an integer");
+    if (!out.metadata.is_object()) throw common::InputError(metaPath, 0, "expected a JSON object");
+    for (const char *key : {"step", "adam_steps"})
+        if (!out.metadata.contains(key) || !out.metadata[key].is_number_integer() || out.metadata[key].get<std::int64_t>() < 0)
+            throw common::InputError(metaPath, 0, std::string(key) + ": expected a non-negative integer");
+    if (checkMetadata) checkMetadata(out.metadata);
     loadWeightsInto((root / kWeightsFile).string(), model);
     std::string optPath = (root / kOptimizerFile).string();
     SafetensorsFile opt = SafetensorsFile::open(optPath);

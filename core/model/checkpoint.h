@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct LoadedCheckpoint {
 void saveCheckpointFiles(const std::string &dir, const Gpt &model,
                          const std::vector<std::pair<std::string, torch::Tensor>> &optimizerTensors,
                          const nlohmann::json &metadata);
-LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model);
+// `checkMetadata` sees trainer.json before any weight is copied into `model`, so a checkpoint
+// it refuses (by throwing) leaves the model as it was.
+LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,
+                                     const std::function<void(const nlohmann::json &)> &checkMetadata = {});
 
 }  // namespace inoculab::model

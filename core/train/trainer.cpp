@@ -171,10 +171,12 @@ void Trainer::saveCheckpoint(const std::string &dir, const nlohmann::json &extra
 }
 
 nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
-    model::LoadedCheckpoint loaded = model::loadCheckpointFiles(dir, m_model);
+    model::LoadedCheckpoint loaded = model::loadCheckpointFiles(dir, m_model, [&](const nlohmann::json &meta) {
+        if (meta.value("settings", nlohmann::json()) != m_settings.toJson())
+            throw common::InputError(dir + "/trainer.json", 0,
+                                     "settings: the checkpoint was made with other training settings");
+    });
     const nlohmann::json &meta = loaded.metadata;
-    if (meta.value("settings", nlohmann::json()) != m_settings.toJson())
-        throw common::InputError(dir + "/trainer.json", 0, "settings: the checkpoint was made with other training settings");
     m_step = meta.at("step").get<std::int64_t>();
     std::int64_t adamSteps = meta.at("adam_steps").get<std::int64_t>();
     auto &state = m_optimizer->state();

@@ -582,6 +582,14 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QLatin1String("settings")), qPrintable(error));
         QCOMPARE(file, checkpoint + "/trainer.json");
         QCOMPARE(otherSettings.step(), std::int64_t(0));
+        // ...and the refused checkpoint's weights were not copied in.
+        model::Gpt untouched = freshModel(14);
+        for (const auto &[name, p] : otherSettings.model()->namedWeights()) {
+            bool same = false;
+            for (const auto &[otherName, q] : untouched->namedWeights())
+                if (otherName == name) same = torch::equal(p, q);
+            QVERIFY2(same, name.c_str());
+        }
 
         // Another model shape: refused, naming the weights file.
         model::GptConfig bigger = tinyConfig();
@@ -601,6 +609,10 @@ private Q_SLOTS:
         test::writeFile(dir, "copy/trainer.json", QByteArray("{\"steps\": 2}"));
         error = inputErrorOf([&] { fresh.loadCheckpoint(copy); }, &file);
         QVERIFY2(error.contains(QLatin1String("step")), qPrintable(error));
+        QCOMPARE(file, copy + "/trainer.json");
+        test::writeFile(dir, "copy/trainer.json", QByteArray("{\"step\": 2}"));  // no adam_steps
+        error = inputErrorOf([&] { fresh.loadCheckpoint(copy); }, &file);
+        QVERIFY2(error.contains(QLatin1String("adam_steps")), qPrintable(error));
         QCOMPARE(file, copy + "/trainer.json");
         test::writeFile(dir, "copy/trainer.json", QByteArray("{\"step\": "));
         error = inputErrorOf([&] { fresh.loadCheckpoint(copy); }, &file);
