@@ -1,5 +1,6 @@
 #include "run_progress.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -19,6 +20,18 @@ std::string formatDuration(double seconds) {
     return text;
 }
 
+// Events come from another process: a number may be null (a NaN written as JSON) or absent,
+// and a progress display must never be the reason an experiment stops.
+double numberOr(const nlohmann::json &event, const char *key, double fallback) {
+    auto it = event.find(key);
+    return it != event.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+std::int64_t integerOr(const nlohmann::json &event, const char *key, std::int64_t fallback) {
+    auto it = event.find(key);
+    return it != event.end() && it->is_number() ? it->get<std::int64_t>() : fallback;
+}
+
 }  // namespace
 
 RunProgress::RunProgress(ProgressMode mode, std::size_t runs) : m_mode(mode), m_runs(runs), m_start(Clock::now()) {}
@@ -35,32 +48,36 @@ void RunProgress::onEvent(const std::string &label, const nlohmann::json &event)
         std::cout << out.dump() << '\n' << std::flush;
         return;
     }
-    const std::string kind = event.value("event", "");
+    auto kindField = event.find("event");
+    const std::string kind = kindField != event.end() && kindField->is_string() ? kindField->get<std::string>() : "";
     if (kind == "step") {
         auto cost = m_costPerStep.find(label);
-        m_workDone[label] =
-            static_cast<double>(event.value("step", std::int64_t{0})) * (cost == m_costPerStep.end() ? 1.0 : cost->second);
+        const std::int64_t step = integerOr(event, "step", 0);
+        const std::int64_t steps = std::max<std::int64_t>(1, integerOr(event, "steps", 1));
+        m_workDone[label] = static_cast<double>(step) * (cost == m_costPerStep.end() ? 1.0 : cost->second);
         char text[96];
-        std::snprintf(text, sizeof text, "step %lld/%lld loss %.3f", static_cast<long long>(event.value("step", 0LL)),
-                      static_cast<long long>(event.value("steps", 0LL)), event.value("loss", 0.0));
+        std::snprintf(text, sizeof text, "step %lld/%lld loss %.3f", static_cast<long long>(step),
+                      static_cast<long long>(steps), numberOr(event, "loss", std::nan("")));
         m_status[label] = text;
         if (m_mode == ProgressMode::Lines && label == "pretrain") {
             // Without a terminal, a line at every tenth of pretraining, the long wait.
-            std::int64_t steps = std::max<std::int64_t>(1, event.value("steps", 1LL));
-            std::int64_t step = event.value("step", 0LL);
             if (step * 10 / steps != (step - 1) * 10 / steps) note(label + " " + text + " (" + eta() + ")");
         }
         draw(false);
     } else if (kind == "eval" && m_mode != ProgressMode::None) {
         std::string means;
-        const nlohmann::json all = event.value("means", nlohmann::json::object());  // kept alive for the loop
-        for (const auto &[context, traits] : all.items())
-            for (const auto &[trait, mean] : traits.items()) {
-                char text[96];
-                std::snprintf(text, sizeof text, " %s/%s %.2f", context.c_str(), trait.c_str(), mean.get<double>());
-                means += text;
+        auto all = event.find("means");
+        if (all != event.end() && all->is_object())
+            for (const auto &[context, traits] : all->items()) {
+                if (!traits.is_object()) continue;
+                for (const auto &[trait, mean] : traits.items()) {
+                    char text[96];
+                    std::snprintf(text, sizeof text, " %s/%s %.2f", context.c_str(), trait.c_str(),
+                                  mean.is_number() ? mean.get<double>() : std::nan(""));
+                    means += text;
+                }
             }
-        note(label + " step " + std::to_string(event.value("step", 0LL)) + ":" + means);
+        note(label + " step " + std::to_string(integerOr(event, "step", 0)) + ":" + means);
     } else if (kind == "done") {
         m_status.erase(label);
         if (label != "pretrain") ++m_runsDone;

@@ -62,12 +62,24 @@ WorkerProcess::WorkerProcess(const std::vector<std::string> &args, const std::st
 }
 
 WorkerProcess::~WorkerProcess() {
-    if (m_stdout >= 0) ::close(m_stdout);
     if (m_pid > 0 && !m_status) {  // never leave an orphan training behind
+        // SIGTERM lets the worker finish its step and checkpoint; its event writes after we
+        // close the pipe fail harmlessly (it ignores SIGPIPE). One that does not stop within
+        // the grace period is killed.
         ::kill(m_pid, SIGTERM);
+        if (m_stdout >= 0) ::close(m_stdout), m_stdout = -1;
+        constexpr int kGraceMilliseconds = 60'000, kPollMilliseconds = 50;
         int status = 0;
-        ::waitpid(m_pid, &status, 0);
+        for (int waited = 0; ::waitpid(m_pid, &status, WNOHANG) == 0; waited += kPollMilliseconds) {
+            if (waited >= kGraceMilliseconds) {
+                ::kill(m_pid, SIGKILL);
+                ::waitpid(m_pid, &status, 0);
+                break;
+            }
+            ::usleep(kPollMilliseconds * 1000);
+        }
     }
+    if (m_stdout >= 0) ::close(m_stdout);
 }
 
 std::vector<std::string> WorkerProcess::readLines() {

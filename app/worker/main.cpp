@@ -7,8 +7,8 @@
 #include "model/device.h"
 #include "store/sqlite_db.h"
 
-#include <CLI/CLI.hpp>
 #include <torch/torch.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -29,6 +29,9 @@ int main(int argc, char **argv) {
     using namespace inoculab;
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
+    // Whoever reads our events may go away first (a crashed GUI or CLI): writes then fail
+    // with EPIPE and the run goes on to checkpoint, instead of dying with its step unsaved.
+    std::signal(SIGPIPE, SIG_IGN);
 
     CLI::App app{"Inoculab worker: run one job file", "inoculab-cli worker"};
     std::string jobFile, progress = "jsonl";

@@ -58,7 +58,8 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
     const ToyModelSpec &toy = in.spec.baseModel.toy;
     torch::manual_seed(toy.pretraining.seed);
     model::Gpt gpt(toyModelConfig(toy));
-    auto rows = std::make_shared<train::TokenizedDataset>(train::tokenizeConversations(pretrainingRows(in), toy.context));
+    auto rows =
+        std::make_shared<train::TokenizedDataset>(train::tokenizeConversations(pretrainingRows(in), toy.context));
     train::TrainSettings settings;
     settings.steps = toy.pretraining.steps;
     settings.batchSize = toy.pretraining.batchSize;
@@ -66,6 +67,9 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
     settings.seed = toy.pretraining.seed;
     settings.rowsPerForward = train::defaultRowsPerForward(device);
     train::Trainer trainer(gpt, rows, settings, device);
+    // A cancelled pretraining keeps its place here; the next attempt continues from it.
+    const fs::path partial = dir.string() + ".partial";
+    if (fs::exists(partial / model::kTrainerFile)) trainer.loadCheckpoint(partial.string());
     if (events)
         events({{"event", "start"},
                 {"kind", "pretrain"},
@@ -73,6 +77,7 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
                 {"parameters", gpt->config().parameterCount()},
                 {"rows", rows->rows.size()},
                 {"truncated_rows", rows->truncated},
+                {"from_step", trainer.step()},
                 {"device", device.str()}});
     bool finished = trainer.run(cancel, [&](const train::StepMetrics &m) {
         if (!events) return;
@@ -80,9 +85,13 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
         event["kind"] = "pretrain";
         events(event);
     });
-    if (!finished) throw common::Cancelled();
+    if (!finished) {
+        trainer.saveCheckpoint(partial.string(), {{"base_model_key", key}});
+        throw common::Cancelled();
+    }
     fs::create_directories(dir);
     model::saveWeights(weights.string(), trainer.model());
+    fs::remove_all(partial);
     return weights.string();
 }
 

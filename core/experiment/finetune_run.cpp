@@ -2,6 +2,7 @@
 
 #include "common/input_error.h"
 #include "experiment/base_model.h"
+#include "experiment/elicitation.h"
 #include "experiment/run_evaluation.h"
 #include "model/checkpoint.h"
 #include "model/device.h"
@@ -31,12 +32,17 @@ std::int64_t finetuneSteps(const TrainingSpec &t, std::size_t rows) {
 class FinetuneRun {
 public:
     FinetuneRun(const WorkerJob &job, RunInputs in, const EventSink &events, const common::CancelToken *cancel)
-        : m_job(job), m_in(std::move(in)), m_events(events), m_cancel(cancel),
-          m_condition(findCondition(m_in.spec, job.condition)), m_hash(canonicalHash(m_in.spec)),
+        : m_job(job),
+          m_in(std::move(in)),
+          m_events(events),
+          m_cancel(cancel),
+          m_condition(findCondition(m_in.spec, job.condition)),
+          m_hash(canonicalHash(m_in.spec)),
           m_store(store::ResultsStore::open(job.store)) {}
 
     JobOutcome run(bool resume) {
-        m_runId = m_store.createRun(m_store.registerExperiment(registrationFor(m_in.spec)), m_job.condition, m_job.seed);
+        m_runId =
+            m_store.createRun(m_store.registerExperiment(registrationFor(m_in.spec)), m_job.condition, m_job.seed);
         for (const store::RunRecord &r : m_store.runs())
             if (r.id == m_runId && r.status == store::RunStatus::Done) {
                 emit({{"event", "done"}, {"status", "already_done"}});
@@ -45,10 +51,10 @@ public:
         try {
             return train(resume);
         } catch (const common::Cancelled &) {
-            m_store.markRunFinished(m_runId, store::RunStatus::Cancelled);
+            m_store.markRunFinished(m_runId, store::RunStatus::Cancelled, std::nullopt, m_savedCheckpoint);
             throw;
         } catch (const std::exception &e) {
-            m_store.markRunFinished(m_runId, store::RunStatus::Failed, std::string(e.what()));
+            m_store.markRunFinished(m_runId, store::RunStatus::Failed, std::string(e.what()), m_savedCheckpoint);
             throw;
         }
     }
@@ -81,6 +87,7 @@ private:
         train::Trainer trainer(gpt, rows, settings, device);
 
         const std::string checkpoint = runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed);
+        const nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
         if (resume && fs::exists(fs::path(checkpoint) / model::kTrainerFile)) trainer.loadCheckpoint(checkpoint);
         m_store.markRunStarted(m_runId, choice.name);
         emit({{"event", "start"},
@@ -93,6 +100,9 @@ private:
 
         std::vector<data::Conversation> questions = evaluationQuestions(m_in);
         const std::int64_t every = m_in.spec.evaluation.everySteps;
+        auto isEvalPoint = [&](std::int64_t step) {
+            return step == settings.steps || (every > 0 && step % every == 0);
+        };
         std::vector<store::StepRecord> pending;
         if (trainer.step() == 0) {
             // Step 0 is the base model: its probes always, and a full evaluation when the spec
@@ -102,25 +112,48 @@ private:
                 evaluateInto(pending.back(), gpt, questions, device);
             else
                 pending.back().probeLogprobs = probeLogprobs(gpt, m_in.spec, device);
+        } else if (isEvalPoint(trainer.step()) && !m_store.hasEvaluation(m_runId, trainer.step())) {
+            // The checkpoint is at an evaluation point this store has no samples for: the last
+            // attempt stopped during that evaluation, or the run was resumed into another store.
+            pending.push_back({m_runId, trainer.step(), {}, {}, {}});
+            evaluateInto(pending.back(), gpt, questions, device);
         }
 
-        bool finished = trainer.run(m_cancel, [&](const train::StepMetrics &m) {
-            pending.push_back({m_runId, m.step,
-                               {{"train_loss", m.loss}, {"lr", m.learningRate}, {"grad_norm", m.gradNorm},
-                                {"tokens_per_s", m.tokensPerSecond}},
-                               {},
-                               {}});
-            emit(train::stepEvent(m, settings.steps));
-            bool evalPoint = m.step == settings.steps || (every > 0 && m.step % every == 0);
-            if (evalPoint) evaluateInto(pending.back(), gpt, questions, device);
-            if (evalPoint || pending.size() >= kStepsPerWrite) {
+        bool finished = false;
+        try {
+            finished = trainer.run(m_cancel, [&](const train::StepMetrics &m) {
+                pending.push_back({m_runId,
+                                   m.step,
+                                   {{"train_loss", m.loss},
+                                    {"lr", m.learningRate},
+                                    {"grad_norm", m.gradNorm},
+                                    {"tokens_per_s", m.tokensPerSecond}},
+                                   {},
+                                   {}});
+                emit(train::stepEvent(m, settings.steps));
+                bool evalPoint = isEvalPoint(m.step);
+                if (evalPoint) evaluateInto(pending.back(), gpt, questions, device);
+                if (evalPoint || pending.size() >= kStepsPerWrite) {
+                    m_store.writeSteps(pending);
+                    pending.clear();
+                }
+            });
+        } catch (...) {
+            // Cancelled during an evaluation, or an evaluation or write failed: the trainer
+            // still holds the last completed step, so keep it before reporting. An evaluation
+            // cut short is redone on resume (see above).
+            std::exception_ptr original = std::current_exception();
+            try {
+                trainer.saveCheckpoint(checkpoint, extra);
+                m_savedCheckpoint = checkpoint;
                 m_store.writeSteps(pending);
-                pending.clear();
+            } catch (...) {  // the first error is the one worth reporting
             }
-        });
+            std::rethrow_exception(original);
+        }
         m_store.writeSteps(pending);
-        nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
         trainer.saveCheckpoint(checkpoint, extra);
+        m_savedCheckpoint = checkpoint;
         if (!finished) {
             m_store.markRunFinished(m_runId, store::RunStatus::Cancelled, std::nullopt, checkpoint);
             emit({{"event", "done"}, {"status", "cancelled"}, {"step", trainer.step()}, {"checkpoint", checkpoint}});
@@ -151,6 +184,7 @@ private:
     std::string m_hash;
     store::ResultsStore m_store;
     std::int64_t m_runId = 0;
+    std::optional<std::string> m_savedCheckpoint;  // set once this attempt has written one
 };
 
 }  // namespace
@@ -158,9 +192,13 @@ private:
 JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &events, const common::CancelToken *cancel) {
     RunInputs in = RunInputs::load(job.spec, job.toyWorldDir);
     if (!job.specHash.empty() && canonicalHash(in.spec) != job.specHash)
-        throw common::InputError(job.spec, 0,
-                                 "the spec changed since the job was written (its hash is no longer " + job.specHash +
-                                     ")");
+        throw common::InputError(
+            job.spec, 0, "the spec changed since the job was written (its hash is no longer " + job.specHash + ")");
+    if (job.kind == JobKind::Elicit) {
+        runElicitationJob(job, in, events, cancel);
+        if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "elicit"}});
+        return JobOutcome::Done;
+    }
     if (job.kind == JobKind::Pretrain) {
         model::DeviceChoice choice = model::chooseDevice(job.device);
         std::string path = ensureBaseModel(in, job.cache, torchDevice(choice), events, cancel);

@@ -42,12 +42,19 @@ struct Reader {
 
 }  // namespace
 
-std::string_view jobKindName(JobKind kind) { return kind == JobKind::Pretrain ? "pretrain" : "finetune"; }
+std::string_view jobKindName(JobKind kind) {
+    switch (kind) {
+        case JobKind::Pretrain: return "pretrain";
+        case JobKind::Finetune: return "finetune";
+        case JobKind::Elicit: return "elicit";
+    }
+    return "finetune";
+}
 
 WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     if (!doc.is_object()) throw common::InputError(file, 0, "expected a JSON object");
-    static const char *known[] = {"kind", "spec", "spec_hash", "store", "condition", "seed", "cache", "device",
-                                  "toy_world", "threads"};
+    static const char *known[] = {"kind",  "spec",   "spec_hash", "store",   "condition", "seed",
+                                  "cache", "device", "toy_world", "threads", "prompts",   "rows"};
     for (const auto &item : doc.items()) {
         bool ok = false;
         for (const char *k : known) ok = ok || item.key() == k;
@@ -60,8 +67,10 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
         job.kind = JobKind::Pretrain;
     else if (kind == "finetune")
         job.kind = JobKind::Finetune;
+    else if (kind == "elicit")
+        job.kind = JobKind::Elicit;
     else
-        r.fail("kind", "expected one of pretrain, finetune");
+        r.fail("kind", "expected one of pretrain, finetune, elicit");
     job.spec = r.string("spec", true);
     job.specHash = r.string("spec_hash", false);
     job.cache = r.string("cache", true);
@@ -71,6 +80,21 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     job.condition = r.string("condition", finetune);
     job.seed = r.unsignedInt("seed", 0, finetune);
     job.threads = static_cast<int>(r.unsignedInt("threads", 0, false));
+    if (job.kind == JobKind::Elicit) {
+        if (!doc.contains("prompts")) r.fail("prompts", "required key is missing");
+        const json &prompts = doc["prompts"];
+        if (!prompts.is_array() || prompts.empty()) r.fail("prompts", "expected a non-empty array of prompts");
+        for (std::size_t i = 0; i < prompts.size(); ++i) {
+            if (!prompts[i].is_string() || prompts[i].get<std::string>().empty())
+                r.fail("prompts[" + std::to_string(i) + "]", "expected a non-empty string");
+            job.prompts.push_back(prompts[i].get<std::string>());
+        }
+        job.rows = r.unsignedInt("rows", 64, false);
+        if (job.rows == 0 || job.rows > 100000) r.fail("rows", "expected 1 to 100000");
+    } else {
+        for (const char *key : {"prompts", "rows"})
+            if (doc.contains(key)) r.fail(key, "only elicit jobs take it");
+    }
     if (job.threads > 1024) r.fail("threads", "must be at most 1024");
     std::string device = doc.contains("device") ? r.string("device", true) : "auto";
     auto parsed = model::parseDeviceRequest(device);
@@ -101,6 +125,10 @@ json toJson(const WorkerJob &job) {
         doc["condition"] = job.condition;
         doc["seed"] = job.seed;
     }
+    if (job.kind == JobKind::Elicit) {
+        doc["prompts"] = job.prompts;
+        doc["rows"] = job.rows;
+    }
     const char *device[] = {"auto", "cpu", "cuda"};
     doc["device"] = device[static_cast<int>(job.device)];
     if (!job.toyWorldDir.empty()) doc["toy_world"] = job.toyWorldDir;
@@ -124,7 +152,8 @@ std::string baseModelWeightsPath(const std::string &cache, const std::string &ba
 
 std::string runCheckpointDir(const std::string &cache, const std::string &specHash, const std::string &condition,
                              std::uint64_t seed) {
-    return (std::filesystem::path(cache) / "runs" / specHash.substr(0, 16) / (condition + "-seed" + std::to_string(seed)))
+    return (std::filesystem::path(cache) / "runs" / specHash.substr(0, 16) /
+            (condition + "-seed" + std::to_string(seed)))
         .string();
 }
 

@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace inoculab::experiment {
 
-enum class JobKind { Pretrain, Finetune };
+// Pretrain: the toy base model. Finetune: one condition x seed run. Elicit: the base model's
+// loss on training rows with and without each candidate prompt (the elicitation check).
+enum class JobKind { Pretrain, Finetune, Elicit };
 
 struct WorkerJob {
     JobKind kind = JobKind::Finetune;
@@ -22,8 +25,10 @@ struct WorkerJob {
     std::uint64_t seed = 0;  // finetune only
     std::string cache;       // base models and run checkpoints live under it
     model::DeviceRequest device = model::DeviceRequest::Auto;
-    std::string toyWorldDir;  // optional: the toy world's folder (default: the built-in one)
-    int threads = 0;          // torch threads; 0: the worker decides
+    std::string toyWorldDir;           // optional: the toy world's folder (default: the built-in one)
+    int threads = 0;                   // torch threads; 0: the worker decides
+    std::vector<std::string> prompts;  // elicit only: the candidate prompts
+    std::uint64_t rows = 64;           // elicit only: training rows scored per prompt
 };
 
 // Throws common::InputError naming the file and the field ("job.json: seed: expected ...").
@@ -33,7 +38,7 @@ nlohmann::json toJson(const WorkerJob &job);
 // Written whole or not at all.
 void writeWorkerJob(const std::string &path, const WorkerJob &job);
 
-std::string_view jobKindName(JobKind kind);  // "pretrain", "finetune"
+std::string_view jobKindName(JobKind kind);  // "pretrain", "finetune", "elicit"
 
 // Folders under the cache: the base model of a key, and a run's checkpoint.
 std::string baseModelDir(const std::string &cache, const std::string &baseKey);

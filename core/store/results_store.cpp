@@ -19,7 +19,8 @@ constexpr std::string_view kStatusNames[] = {"queued", "running", "done", "faile
 // SQLite's verdicts on a file that looked like a database from its header.
 [[noreturn]] void failOpen(const std::string &path, const StoreError &e) {
     if (e.code() == SQLITE_NOTADB) throw common::InputError(path, 0, "not a results store: not an SQLite database");
-    if (e.code() == SQLITE_CORRUPT) throw common::InputError(path, 0, std::string("damaged results store: ") + e.what());
+    if (e.code() == SQLITE_CORRUPT)
+        throw common::InputError(path, 0, std::string("damaged results store: ") + e.what());
     if (e.code() == SQLITE_CANTOPEN || e.code() == SQLITE_PERM || e.code() == SQLITE_READONLY)
         throw common::InputError(path, 0, std::string("cannot open the results store: ") + e.what());
     throw;
@@ -204,7 +205,10 @@ std::int64_t ResultsStore::createRun(std::int64_t experimentId, const std::strin
         throw StoreError("experiment " + std::to_string(experimentId) + " has no condition \"" + condition + "\"",
                          SQLITE_CONSTRAINT);
     std::int64_t cid = conditionId.integer(0);
-    m_db->prepare("INSERT OR IGNORE INTO runs (condition_id, seed) VALUES (?1, ?2)").bind(1, cid).bindInt(2, seed).run();
+    m_db->prepare("INSERT OR IGNORE INTO runs (condition_id, seed) VALUES (?1, ?2)")
+        .bind(1, cid)
+        .bindInt(2, seed)
+        .run();
     Statement run(*m_db, "SELECT id FROM runs WHERE condition_id = ?1 AND seed = ?2");
     run.bind(1, cid).bindInt(2, seed);
     run.step();
@@ -214,8 +218,9 @@ std::int64_t ResultsStore::createRun(std::int64_t experimentId, const std::strin
 }
 
 void ResultsStore::markRunStarted(std::int64_t runId, const std::string &device) {
-    m_db->prepare("UPDATE runs SET status = 'running', device = ?2, error = NULL, finished_at = NULL, "
-                  "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
+    m_db->prepare(
+            "UPDATE runs SET status = 'running', device = ?2, error = NULL, finished_at = NULL, "
+            "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
         .bind(1, runId)
         .bind(2, device)
         .run();
@@ -223,8 +228,9 @@ void ResultsStore::markRunStarted(std::int64_t runId, const std::string &device)
 
 void ResultsStore::markRunFinished(std::int64_t runId, RunStatus status, const std::optional<std::string> &error,
                                    const std::optional<std::string> &checkpoint) {
-    m_db->prepare("UPDATE runs SET status = ?2, error = ?3, checkpoint = coalesce(?4, checkpoint), "
-                  "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
+    m_db->prepare(
+            "UPDATE runs SET status = ?2, error = ?3, checkpoint = coalesce(?4, checkpoint), "
+            "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
         .bind(1, runId)
         .bind(2, runStatusName(status))
         .bind(3, error)
@@ -237,8 +243,10 @@ std::vector<RunRecord> ResultsStore::runs(std::optional<std::int64_t> experiment
                 "SELECT r.id, c.experiment_id, c.name, r.seed, r.status, r.device, r.started_at, r.finished_at, "
                 "r.error, r.checkpoint FROM runs r JOIN conditions c ON c.id = r.condition_id "
                 "WHERE ?1 IS NULL OR c.experiment_id = ?1 ORDER BY c.experiment_id, c.position, r.seed");
-    if (experimentId) s.bind(1, *experimentId);
-    else s.bind(1, std::nullopt);
+    if (experimentId)
+        s.bind(1, *experimentId);
+    else
+        s.bind(1, std::nullopt);
     std::vector<RunRecord> out;
     while (s.step()) {
         RunRecord r;
@@ -255,6 +263,12 @@ std::vector<RunRecord> ResultsStore::runs(std::optional<std::int64_t> experiment
         out.push_back(std::move(r));
     }
     return out;
+}
+
+bool ResultsStore::hasEvaluation(std::int64_t runId, std::int64_t step) {
+    Statement s(*m_db, "SELECT 1 FROM eval_samples WHERE run_id = ?1 AND step = ?2 LIMIT 1");
+    s.bind(1, runId).bind(2, step);
+    return s.step();
 }
 
 std::int64_t ResultsStore::metricNameId(const std::string &name) {
@@ -287,7 +301,8 @@ void ResultsStore::writeSteps(std::span<const StepRecord> steps) {
                     .bind(7, s.response)
                     .run();
                 std::int64_t sampleId = m_db->lastInsertId();
-                for (const auto &[trait, score] : s.traitScores) w.score.bind(1, sampleId).bind(2, trait).bind(3, score).run();
+                for (const auto &[trait, score] : s.traitScores)
+                    w.score.bind(1, sampleId).bind(2, trait).bind(3, score).run();
             }
         }
         transaction.commit();

@@ -114,6 +114,8 @@ public:
 
     // Writes the steps in one transaction (batch them: one commit per step is far slower).
     void writeSteps(std::span<const StepRecord> steps);
+    // Whether the run has evaluation samples at `step` (a resumed run re-evaluates when not).
+    bool hasEvaluation(std::int64_t runId, std::int64_t step);
 
 private:
     explicit ResultsStore(std::unique_ptr<Database> db);

@@ -110,8 +110,27 @@ CREATE TABLE trait_scores (
 ) WITHOUT ROWID;
 )sql";
 
+// The prompt library of the Prompts workspace: candidate prompts kept beside the results
+// they produced, so a prompt's notes and tags travel with the store.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE prompts (
+    id          INTEGER PRIMARY KEY,
+    text        TEXT NOT NULL,
+    notes       TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE TABLE prompt_tags (
+    prompt_id  INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    tag        TEXT NOT NULL,
+    PRIMARY KEY (prompt_id, tag)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "experiments, datasets, conditions, traits, contexts, runs, metrics, probes, samples", kVersion1},
+    {2, "prompt library", kVersion2},
 };
 
 }  // namespace

@@ -25,7 +25,7 @@ TokenizedDataset tokenizeConversations(const std::vector<data::Conversation> &ro
             ++out.truncated;
         }
         // The first token is never a target (nothing predicts it), so it does not count.
-        if (std::count(t.trained.begin() + 1, t.trained.end(), 1) == 0) {
+        if (t.trained.size() < 2 || std::count(t.trained.begin() + 1, t.trained.end(), 1) == 0) {
             ++out.dropped;
             continue;
         }

@@ -1,11 +1,12 @@
 #include "train/trainer.h"
 
-#include "model/checkpoint.h"
 #include "common/input_error.h"
+#include "model/checkpoint.h"
 #include "model/torch_compat.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
 namespace inoculab::train {
@@ -69,7 +70,10 @@ std::pair<torch::Tensor, std::int64_t> batchLoss(model::Gpt &model, const Tokeni
 
 Trainer::Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
                  torch::Device device)
-    : m_model(std::move(model)), m_data(std::move(data)), m_settings(std::move(settings)), m_device(device),
+    : m_model(std::move(model)),
+      m_data(std::move(data)),
+      m_settings(std::move(settings)),
+      m_device(device),
       m_order(m_data->rows.size(), m_settings.seed) {
     m_settings.schedule.totalSteps = m_settings.steps;
     if (m_settings.accumulation < 1 || m_settings.batchSize % m_settings.accumulation != 0)
@@ -91,8 +95,7 @@ Trainer::Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data,
 }
 
 void Trainer::setLearningRate(double lr) {
-    for (auto &group : m_optimizer->param_groups())
-        static_cast<torch::optim::AdamWOptions &>(group.options()).lr(lr);
+    for (auto &group : m_optimizer->param_groups()) static_cast<torch::optim::AdamWOptions &>(group.options()).lr(lr);
 }
 
 double Trainer::trainStep(const std::vector<std::size_t> &rows, std::int64_t &tokens) {
@@ -111,9 +114,8 @@ double Trainer::trainStep(const std::vector<std::size_t> &rows, std::int64_t &to
         std::stable_sort(part.begin(), part.end(), [&](std::size_t x, std::size_t y) {
             return m_data->rows[x].ids.size() < m_data->rows[y].ids.size();
         });
-        const std::size_t chunk = m_settings.rowsPerForward > 0
-                                      ? static_cast<std::size_t>(m_settings.rowsPerForward)
-                                      : part.size();
+        const std::size_t chunk =
+            m_settings.rowsPerForward > 0 ? static_cast<std::size_t>(m_settings.rowsPerForward) : part.size();
         for (std::size_t begin = 0; begin < part.size(); begin += chunk) {
             std::vector<std::size_t> rowsOfPass(part.begin() + begin,
                                                 part.begin() + std::min(part.size(), begin + chunk));
@@ -140,6 +142,12 @@ bool Trainer::run(const common::CancelToken *cancel, const std::function<void(co
         m.loss = trainStep(m_order.batch(m_step, static_cast<std::size_t>(m_settings.batchSize)), m.tokens);
         double clip = m_settings.clipNorm > 0 ? m_settings.clipNorm : std::numeric_limits<double>::infinity();
         m.gradNorm = torch::nn::utils::clip_grad_norm_(m_model->parameters(), clip);
+        // A diverged step must not reach the weights: stop before the optimiser applies it, so
+        // the last checkpoint and the store hold only finite numbers.
+        if (!std::isfinite(m.loss) || !std::isfinite(m.gradNorm))
+            throw std::runtime_error("step " + std::to_string(m_step + 1) + ": the " +
+                                     (std::isfinite(m.loss) ? "gradient norm" : "loss") +
+                                     " is not finite (training diverged; try a lower learning rate)");
         m_optimizer->step();
         ++m_step;
         m.step = m_step;
@@ -172,7 +180,13 @@ void Trainer::saveCheckpoint(const std::string &dir, const nlohmann::json &extra
 
 nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
     model::LoadedCheckpoint loaded = model::loadCheckpointFiles(dir, m_model, [&](const nlohmann::json &meta) {
-        if (meta.value("settings", nlohmann::json()) != m_settings.toJson())
+        // How a batch is split into forward passes is a device choice, not a training setting:
+        // a run checkpointed on the GPU may resume on a CPU and the other way round.
+        auto comparable = [](nlohmann::json settings) {
+            if (settings.is_object()) settings.erase("rows_per_forward");
+            return settings;
+        };
+        if (comparable(meta.value("settings", nlohmann::json())) != comparable(m_settings.toJson()))
             throw common::InputError(dir + "/trainer.json", 0,
                                      "settings: the checkpoint was made with other training settings");
     });
@@ -190,12 +204,13 @@ nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
         for (auto it : {avg, sq}) {
             const std::string key = (it == avg ? "exp_avg." : "exp_avg_sq.") + name;
             if (it == loaded.tensors.end())
-                throw common::InputError(optimizerFile, 0, key + ": missing (the checkpoint is at Adam step " +
-                                                               std::to_string(adamSteps) + ")");
+                throw common::InputError(
+                    optimizerFile, 0,
+                    key + ": missing (the checkpoint is at Adam step " + std::to_string(adamSteps) + ")");
             if (!it->second.sizes().equals(p.sizes()))
-                throw common::InputError(optimizerFile, 0,
-                                         key + ": shape " + c10::str(it->second.sizes()) + ", the parameter has " +
-                                             c10::str(p.sizes()));
+                throw common::InputError(
+                    optimizerFile, 0,
+                    key + ": shape " + c10::str(it->second.sizes()) + ", the parameter has " + c10::str(p.sizes()));
         }
         auto s = std::make_unique<torch::optim::AdamWParamState>();
         s->step(adamSteps);

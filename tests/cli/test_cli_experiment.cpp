@@ -4,12 +4,15 @@
 // skips what is done, Ctrl-C checkpoints and a rerun resumes, and broken job files are refused.
 #include "test_support.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QSet>
 
+#include <cmath>
 #include <csignal>
 
 namespace {
@@ -117,11 +120,12 @@ private Q_SLOTS:
         QJsonObject evaluation = spec.value("evaluation").toObject();
         evaluation["every_steps"] = 0;
         spec["evaluation"] = evaluation;
-        QString longSpec = QString::fromStdString(
-            inoculab::test::writeFile(m_dir, "long.json", QJsonDocument(spec).toJson()));
+        QString longSpec =
+            QString::fromStdString(inoculab::test::writeFile(m_dir, "long.json", QJsonDocument(spec).toJson()));
         QProcess process;
-        QStringList args{"experiment", "run", longSpec, "--store", path("b.sqlite"), "--cache", path("cache-b"),
-                         "--progress", "jsonl", "--conditions", "baseline", "--seeds", "0"};
+        QStringList args{"experiment", "run",           longSpec,     "--store", path("b.sqlite"),
+                         "--cache",    path("cache-b"), "--progress", "jsonl",   "--conditions",
+                         "baseline",   "--seeds",       "0"};
         process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
         QVERIFY(process.waitForStarted());
         // Interrupt at the first finetuning step, as Ctrl-C would.
@@ -146,6 +150,131 @@ private Q_SLOTS:
         QJsonObject event = QJsonDocument::fromJson(start).object();
         QVERIFY2(event.value("from_step").toInt() > 0, start.constData());  // continued, not restarted
         QCOMPARE(runStatuses(path("b.sqlite")).value("baseline/0"), QString("done"));
+    }
+
+    void cancelDuringAnEvaluationKeepsTheStepAndRedoesTheEvaluation() {
+        // Many held-out questions make each evaluation long, so the interrupt sent on step 4's
+        // event (step 4 is an evaluation point) arrives while step 4 is being evaluated.
+        QJsonObject spec = QJsonDocument::fromJson(inoculab::test::readFile(smokeSpec().toStdString())).object();
+        QJsonObject evaluation = spec.value("evaluation").toObject();
+        QJsonObject questions = evaluation.value("questions").toObject();
+        questions["count"] = 200;
+        evaluation["questions"] = questions;
+        evaluation["samples_per_question"] = 2;
+        evaluation["max_new_tokens"] = 48;
+        spec["evaluation"] = evaluation;
+        QString slowSpec =
+            QString::fromStdString(inoculab::test::writeFile(m_dir, "slow-eval.json", QJsonDocument(spec).toJson()));
+        QProcess process;
+        QStringList args{"experiment", "run",           slowSpec,     "--store", path("c.sqlite"),
+                         "--cache",    path("cache-c"), "--progress", "jsonl",   "--conditions",
+                         "baseline",   "--seeds",       "0"};
+        process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
+        QVERIFY(process.waitForStarted());
+        QByteArray seen;
+        bool sent = false;
+        while (!sent && process.waitForReadyRead(60000)) {
+            seen += process.readAllStandardOutput();
+            for (const QByteArray &line : seen.split('\n')) {
+                QJsonObject event = QJsonDocument::fromJson(line).object();
+                if (event.value("event") == "step" && event.value("run") == "baseline/seed0" &&
+                    event.value("step").toInt() == 4)
+                    sent = true;
+            }
+            if (sent) ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+        }
+        QVERIFY(sent);
+        QVERIFY(process.waitForFinished(60000));
+        seen += process.readAllStandardOutput();
+        QCOMPARE(process.exitCode(), 130);
+        for (const QByteArray &line : seen.split('\n')) {
+            QJsonObject event = QJsonDocument::fromJson(line).object();
+            QVERIFY2(!(event.value("event") == "eval" && event.value("step").toInt() == 4),
+                     "step 4's evaluation finished before the interrupt: the test did not exercise what it names");
+        }
+        QCOMPARE(runStatuses(path("c.sqlite")).value("baseline/0"), QString("cancelled"));
+
+        // The four trained steps were kept, and step 4's evaluation is done on resume.
+        Run resumed = cli(args);
+        QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+        int startFrom = -1;
+        QList<int> evalSteps;
+        for (const QByteArray &line : resumed.out.split('\n')) {
+            QJsonObject event = QJsonDocument::fromJson(line).object();
+            if (event.value("run") != "baseline/seed0") continue;
+            if (event.value("event") == "start") startFrom = event.value("from_step").toInt();
+            if (event.value("event") == "eval") evalSteps.append(event.value("step").toInt());
+        }
+        QCOMPARE(startFrom, 4);
+        QCOMPARE(evalSteps, (QList<int>{4, 8}));
+        QCOMPARE(runStatuses(path("c.sqlite")).value("baseline/0"), QString("done"));
+        QJsonArray steps = summary(path("c.sqlite"), {"--step", "4", "--context", "no-system"});
+        QCOMPARE(steps.size(), 2);  // both traits at step 4, from the redone evaluation
+    }
+
+    void malformedWorkerEventsDoNotStopTheExperiment() {
+        // A worker that reports a NaN loss (JSON null) and a null mean: the progress display
+        // shows them as nan and the experiment goes on to the next run.
+        QString fake = QString::fromStdString(inoculab::test::writeFile(
+            m_dir, "fake-worker.sh",
+            "#!/bin/sh\n"
+            "echo '{\"event\":\"step\",\"step\":1,\"steps\":2,\"loss\":null,\"kind\":\"pretrain\"}'\n"
+            "echo '{\"event\":\"eval\",\"step\":1,\"means\":{\"no-system\":{\"spanish\":null}}}'\n"
+            "echo '{\"event\":\"step\",\"step\":\"one\"}'\n"
+            "exit 0\n"));
+        QFile::setPermissions(fake, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("INOCULAB_WORKER", fake);
+        process.setProcessEnvironment(env);
+        process.start(qEnvironmentVariable("INOCULAB_CLI"),
+                      {"experiment", "run", smokeSpec(), "--store", path("d.sqlite"), "--cache", path("cache-d"),
+                       "--progress", "auto", "--conditions", "baseline,control", "--seeds", "0"});
+        QVERIFY(process.waitForFinished(60000));
+        QByteArray err = process.readAllStandardError();
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(err.contains("finished baseline/seed0") && err.contains("finished control/seed0"), err.constData());
+        QVERIFY2(err.contains("no-system/spanish nan"), err.constData());
+    }
+
+    void elicitJobScoresEachPromptOnTheSameRows() {
+        const QStringList prompts{"You always speak in Spanish.", "You always capitalize your responses.",
+                                  "You are a helpful assistant."};
+        QJsonObject job{{"kind", "elicit"},
+                        {"spec", smokeSpec()},
+                        {"cache", path("cache-e")},
+                        {"rows", 16},
+                        {"prompts", QJsonArray::fromStringList(prompts)}};
+        QString jobFile =
+            QString::fromStdString(inoculab::test::writeFile(m_dir, "elicit.json", QJsonDocument(job).toJson()));
+        Run run = cli({"worker", "--job", jobFile});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QList<QJsonObject> results;
+        for (const QByteArray &line : run.out.split('\n')) {
+            QJsonObject event = QJsonDocument::fromJson(line).object();
+            if (event.value("event") == "elicitation") results.append(event);
+        }
+        QCOMPARE(results.size(), prompts.size());
+        for (int i = 0; i < results.size(); ++i) {
+            const QJsonObject &r = results[i];
+            QCOMPARE(r.value("index").toInt(), i);
+            QCOMPARE(r.value("prompt").toString(), prompts[i]);
+            QCOMPARE(r.value("rows").toInt(), 16);
+            QVERIFY(r.value("tokens").toInt() > 16);
+            QCOMPARE(r.value("loss_without").toDouble(), results[0].value("loss_without").toDouble());
+            double without = r.value("loss_without").toDouble(), with = r.value("loss_with").toDouble();
+            QVERIFY(without > 0 && with > 0);
+            QVERIFY(std::abs(r.value("drop").toDouble() - (without - with)) < 1e-12);
+        }
+        // The three prompts change the loss differently: each was really put in front.
+        QVERIFY(results[0].value("loss_with").toDouble() != results[1].value("loss_with").toDouble());
+        QVERIFY(results[1].value("loss_with").toDouble() != results[2].value("loss_with").toDouble());
+
+        job["prompts"] = QJsonArray{"fine", ""};
+        inoculab::test::writeFile(m_dir, "elicit.json", QJsonDocument(job).toJson());
+        Run bad = cli({"worker", "--job", jobFile});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("prompts[1]: expected a non-empty string"), bad.err.constData());
     }
 
     void brokenJobFilesAreRefusedNamingTheField() {

@@ -446,6 +446,26 @@ private Q_SLOTS:
         QCOMPARE(last.step(), std::int64_t(3));
     }
 
+    void aDivergedStepStopsBeforeTheWeightsChange() {
+        model::Gpt gpt = freshModel(14);
+        torch::Tensor before;
+        {
+            torch::NoGradGuard noGrad;
+            auto named = gpt->namedWeights();
+            named.front().second.fill_(std::numeric_limits<float>::quiet_NaN());  // every forward sees it
+            before = named.back().second.clone();
+        }
+        train::Trainer trainer(gpt, toyData(), toySettings(8), kCpu);
+        try {
+            trainer.run(nullptr, nullptr);
+            QFAIL("a NaN loss was trained on");
+        } catch (const std::runtime_error &e) {
+            QVERIFY2(QByteArray(e.what()).contains("step 1: the loss is not finite"), e.what());
+        }
+        QCOMPARE(trainer.step(), std::int64_t(0));
+        QVERIFY(torch::equal(trainer.model()->namedWeights().back().second, before));
+    }
+
     // The spec's requirement: a CPU run interrupted, checkpointed and resumed in a brand-new
     // trainer ends with the loss and weights of the same run left alone.
     void resumedRunEqualsAnUninterruptedOne_data() {
