@@ -1,6 +1,6 @@
 # The newcomer path. Every target first installs missing Debian packages
 # (packaging/debian-packages.txt), then configures and builds with the CMake presets.
-#   make run    build and start the GUI on the sample dataset
+#   make run    build and start the GUI on the default experiment and the sample dataset
 #   make test   build and run every test suite
 #   make demo   headless: run the default experiment (toy base model, 4 conditions x 3 seeds), print its table
 #   make bench  benchmarks (see docs/benchmarks.md)
@@ -27,8 +27,9 @@ configure: deps
 build: configure
 	cmake --build --preset default -j $(JOBS)
 
+# The default experiment with the demo's store and models (populated once `make demo` ran).
 run: build
-	$(BUILD_DIR)/app/inoculab $(DATASET)
+	$(BUILD_DIR)/app/inoculab --spec $(SPEC) --store $(BUILD_DIR)/demo/results.sqlite --cache $(BUILD_DIR)/demo/cache $(DATASET)
 
 test: build
 	ctest --preset default -j $(JOBS)

@@ -1,18 +1,28 @@
 #pragma once
-// MainWindow: the application shell. For now it hosts the dataset workspace; the prompts,
-// jobs and results workspaces join it as tabs.
+// MainWindow: the workbench shell. An experiment navigator (the results store) beside four
+// workspaces: Prompts, Dataset, Jobs, Results. It owns the open experiment spec (with undo),
+// the store and cache locations, recent files and restored geometry.
 #include <QMainWindow>
 
 #include <memory>
 
+class QAction;
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
+class QTimer;
 
 namespace inoculab::ui {
 
 class DatasetLoader;
 class DatasetWorkspace;
+class ExperimentNavigator;
+class JobsWorkspace;
+class PromptsWorkspace;
+class ResultsWorkspace;
+class SpecDocument;
 struct LoadedDataset;
 
 class MainWindow : public QMainWindow {
@@ -23,23 +33,64 @@ public:
 
     // Loads in the background; datasetOpened or datasetFailed follows.
     void openDataset(const QString &path);
+    // Experiment specs: errors are shown in the window (file, line, field) and returned.
+    bool openSpec(const QString &path);
+    bool saveSpec();
+    bool saveSpecAs(const QString &path);
+    void newSpec();
+    // The results store the navigator, Jobs, Results and the prompt library use.
+    bool openStore(const QString &path);
+    void setCacheDir(const QString &dir);
+
+    SpecDocument *document() const { return m_doc; }
     DatasetWorkspace *datasetWorkspace() const { return m_workspace; }
+    PromptsWorkspace *promptsWorkspace() const { return m_prompts; }
+    JobsWorkspace *jobsWorkspace() const { return m_jobs; }
+    ResultsWorkspace *resultsWorkspace() const { return m_results; }
+    ExperimentNavigator *navigator() const { return m_navigator; }
+    QTabWidget *workspaces() const { return m_tabs; }
+    QStringList recentSpecs() const;
+    // The last error shown in the window (tests and scripts read it).
+    QString lastError() const { return m_lastError; }
 
 Q_SIGNALS:
     void datasetOpened(const QString &path);
     void datasetFailed(const QString &error);
 
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
+    void buildMenus();
     void chooseDataset();
     void onLoaded(std::shared_ptr<LoadedDataset> result);
     void setLoading(bool loading);
+    void showError(const QString &title, const QString &error);
+    void updateTitle();
+    void updateProblems();
+    void rememberSpec(const QString &path);
+    void rebuildRecentMenu();
+    bool confirmDiscard();
+    void restoreSettings();
+    void saveSettings() const;
 
+    SpecDocument *m_doc;
+    QTabWidget *m_tabs;
+    PromptsWorkspace *m_prompts;
     DatasetWorkspace *m_workspace;
+    JobsWorkspace *m_jobs;
+    ResultsWorkspace *m_results;
+    ExperimentNavigator *m_navigator;
     DatasetLoader *m_loader;
     QLabel *m_status;
+    QLabel *m_problems;
     QProgressBar *m_progress;
     QPushButton *m_cancel;
+    QMenu *m_recentMenu = nullptr;
+    QTimer *m_refresh;
     QString m_loadingPath;
+    QString m_datasetName;
+    QString m_lastError;
 };
 
 }  // namespace inoculab::ui

@@ -1,0 +1,63 @@
+#pragma once
+// InoculationPreview: a training row of the open experiment exactly as the model will be
+// trained on it (the core chat rendering), as it is and under the selected condition's
+// inoculation, side by side, with the inserted text highlighted and token counts.
+#include "data/conversation.h"
+#include "experiment/experiment_spec.h"
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+class QLabel;
+class QSpinBox;
+
+namespace inoculab::ui {
+
+class ConversationView;
+class SpecDocument;
+
+class InoculationPreview : public QWidget {
+    Q_OBJECT
+public:
+    InoculationPreview(SpecDocument *document, QWidget *parent = nullptr);
+    ~InoculationPreview() override;
+
+    void setCondition(int index);
+    void setRow(int row);
+    int rowCount() const { return int(m_rows ? m_rows->size() : 0); }
+    ConversationView *originalView() const { return m_original; }
+    ConversationView *inoculatedView() const { return m_inoculated; }
+    QString tokenSummary() const;
+    // The training rows are read (or generated) off the UI thread; rowsReady follows.
+    bool isLoading() const { return m_watcher.isRunning(); }
+
+Q_SIGNALS:
+    void rowsReady();
+
+private:
+    struct Rows {
+        std::vector<data::Conversation> rows;
+        QString error;
+    };
+    void reloadRowsIfDataChanged();
+    void show();
+
+    SpecDocument *m_doc;
+    int m_condition = 0;
+    std::shared_ptr<const std::vector<data::Conversation>> m_rows;
+    QString m_rowsError;
+    std::optional<experiment::TrainDataSpec> m_loadedFor;
+    QString m_loadedPath;
+    QFutureWatcher<std::shared_ptr<Rows>> m_watcher;
+    QSpinBox *m_row;
+    QLabel *m_rowCount;
+    QLabel *m_originalTitle;
+    QLabel *m_inoculatedTitle;
+    ConversationView *m_original;
+    ConversationView *m_inoculated;
+};
+
+}  // namespace inoculab::ui
