@@ -69,7 +69,7 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
     train::Trainer trainer(gpt, rows, settings, device);
     // A cancelled pretraining keeps its place here; the next attempt continues from it.
     const fs::path partial = dir.string() + ".partial";
-    if (fs::exists(partial / model::kTrainerFile)) trainer.loadCheckpoint(partial.string());
+    if (model::checkpointExists(partial.string())) trainer.loadCheckpoint(partial.string());
     if (events)
         events({{"event", "start"},
                 {"kind", "pretrain"},

@@ -88,7 +88,7 @@ private:
 
         const std::string checkpoint = runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed);
         const nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
-        if (resume && fs::exists(fs::path(checkpoint) / model::kTrainerFile)) trainer.loadCheckpoint(checkpoint);
+        if (resume && model::checkpointExists(checkpoint)) trainer.loadCheckpoint(checkpoint);
         m_store.markRunStarted(m_runId, choice.name);
         emit({{"event", "start"},
               {"kind", "finetune"},

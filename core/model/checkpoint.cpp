@@ -4,6 +4,10 @@
 #include "common/input_error.h"
 #include "model/safetensors.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +19,14 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char *kFormat = "inoculab-gpt";
+
+// Renames are durable once the folder holding them is synced.
+void syncFolder(const fs::path &folder) {
+    int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
 
 // fp32 contiguous CPU copies, kept alive while their bytes are written.
 void writeTensors(const std::string &path, const std::vector<std::pair<std::string, torch::Tensor>> &named,
@@ -33,8 +45,8 @@ void writeTensors(const std::string &path, const std::vector<std::pair<std::stri
 
 torch::Tensor toTensor(const SafetensorsFile &file, const TensorInfo &info, const std::string &path) {
     if (info.dtype != DType::F32)
-        throw common::InputError(path, 0, "tensor " + info.name + ": expected F32, got " +
-                                 std::string(dtypeName(info.dtype)));
+        throw common::InputError(path, 0,
+                                 "tensor " + info.name + ": expected F32, got " + std::string(dtypeName(info.dtype)));
     std::span<const std::uint8_t> bytes = file.bytes(info);
     torch::Tensor t = torch::empty(info.shape, torch::kFloat);
     std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
@@ -55,8 +67,9 @@ void copyWeights(const SafetensorsFile &file, const std::string &path, Gpt &mode
         if (!info) throw common::InputError(path, 0, "tensor " + name + " is missing");
         torch::Tensor t = toTensor(file, *info, path);
         if (t.sizes() != param.sizes())
-            throw common::InputError(path, 0, "tensor " + name + ": shape " + shapeText(t.sizes()) +
-                                     " does not fit the model's " + shapeText(param.sizes()));
+            throw common::InputError(path, 0,
+                                     "tensor " + name + ": shape " + shapeText(t.sizes()) +
+                                         " does not fit the model's " + shapeText(param.sizes()));
         param.copy_(t);
     }
     if (file.tensors().size() != weights.size()) {
@@ -72,8 +85,9 @@ GptConfig configOf(const SafetensorsFile &file, const std::string &path) {
     auto format = file.metadata().find("format");
     auto config = file.metadata().find("config");
     if (format == file.metadata().end() || format->second != kFormat || config == file.metadata().end())
-        throw common::InputError(path, 0, "not an Inoculab toy model (its metadata lacks format \"" +
-                                 std::string(kFormat) + "\" and config)");
+        throw common::InputError(
+            path, 0,
+            "not an Inoculab toy model (its metadata lacks format \"" + std::string(kFormat) + "\" and config)");
     try {
         return gptConfigFromJson(nlohmann::json::parse(config->second));
     } catch (const std::exception &e) {
@@ -105,8 +119,9 @@ Gpt loadWeights(const std::string &path) {
 void loadWeightsInto(const std::string &path, Gpt &model) {
     SafetensorsFile file = SafetensorsFile::open(path);
     if (configOf(file, path) != model->config())
-        throw common::InputError(path, 0, "metadata config: " + toJson(configOf(file, path)).dump() +
-                                 " differs from the model's " + toJson(model->config()).dump());
+        throw common::InputError(path, 0,
+                                 "metadata config: " + toJson(configOf(file, path)).dump() +
+                                     " differs from the model's " + toJson(model->config()).dump());
     copyWeights(file, path, model);
 }
 
@@ -122,10 +137,27 @@ void saveCheckpointFiles(const std::string &dir, const Gpt &model,
     common::AtomicFileWriter meta((partial / kTrainerFile).string());
     meta.write(metadata.dump(2) + "\n");
     meta.commit();
-    fs::remove_all(old);
-    if (fs::exists(target)) fs::rename(target, old);
+    syncFolder(partial);
+    if (fs::exists(target)) {
+        // One atomic exchange: at every instant `target` is a whole checkpoint, old or new.
+        if (::renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+            syncFolder(target.parent_path());
+            fs::remove_all(partial);
+            return;
+        }
+        // No exchange on this file system: the old one waits in .old until the new is in place.
+        fs::remove_all(old);
+        fs::rename(target, old);
+    }
     fs::rename(partial, target);
+    syncFolder(target.parent_path());
     fs::remove_all(old);
+}
+
+bool checkpointExists(const std::string &dir) {
+    fs::path target(dir), old = target.string() + ".old";
+    if (!fs::exists(target) && fs::exists(old / kTrainerFile)) fs::rename(old, target);
+    return fs::exists(target / kTrainerFile);
 }
 
 LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,
@@ -140,7 +172,8 @@ LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,
     }
     if (!out.metadata.is_object()) throw common::InputError(metaPath, 0, "expected a JSON object");
     for (const char *key : {"step", "adam_steps"})
-        if (!out.metadata.contains(key) || !out.metadata[key].is_number_integer() || out.metadata[key].get<std::int64_t>() < 0)
+        if (!out.metadata.contains(key) || !out.metadata[key].is_number_integer() ||
+            out.metadata[key].get<std::int64_t>() < 0)
             throw common::InputError(metaPath, 0, std::string(key) + ": expected a non-negative integer");
     if (checkMetadata) checkMetadata(out.metadata);
     loadWeightsInto((root / kWeightsFile).string(), model);

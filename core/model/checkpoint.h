@@ -34,6 +34,10 @@ struct LoadedCheckpoint {
 void saveCheckpointFiles(const std::string &dir, const Gpt &model,
                          const std::vector<std::pair<std::string, torch::Tensor>> &optimizerTensors,
                          const nlohmann::json &metadata);
+// Whether `dir` holds a checkpoint to resume from. Finishes a swap that a crash interrupted
+// on a file system without atomic exchange (the previous checkpoint is then still in
+// `dir`.old).
+bool checkpointExists(const std::string &dir);
 // `checkMetadata` sees trainer.json before any weight is copied into `model`, so a checkpoint
 // it refuses (by throwing) leaves the model as it was.
 LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,

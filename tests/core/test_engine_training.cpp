@@ -582,6 +582,33 @@ private Q_SLOTS:
         }
     }
 
+    void checkpointsAreSwappedInWhole() {
+        QTemporaryDir dir;
+        const std::string checkpoint = dir.filePath("ckpt").toStdString();
+        QVERIFY(!model::checkpointExists(checkpoint));
+        train::Trainer trainer(freshModel(8), toyData(), toySettings(4), kCpu);
+        common::CancelToken cancel;
+        QVERIFY(!trainer.run(&cancel, [&](const train::StepMetrics &m) {
+            if (m.step == 2) cancel.cancel();
+        }));
+        trainer.saveCheckpoint(checkpoint, {});
+        QVERIFY(trainer.run(nullptr, nullptr));
+        trainer.saveCheckpoint(checkpoint, {});  // replaces the step-2 checkpoint
+        QVERIFY(model::checkpointExists(checkpoint));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{"ckpt"});
+        train::Trainer resumed(freshModel(9), toyData(), toySettings(4), kCpu);
+        resumed.loadCheckpoint(checkpoint);
+        QCOMPARE(resumed.step(), std::int64_t(4));
+
+        // A crash between the two renames of the fallback swap leaves only ckpt.old: the
+        // next resume finds it.
+        QVERIFY(QDir().rename(QString::fromStdString(checkpoint), QString::fromStdString(checkpoint + ".old")));
+        QVERIFY(model::checkpointExists(checkpoint));
+        train::Trainer recovered(freshModel(9), toyData(), toySettings(4), kCpu);
+        recovered.loadCheckpoint(checkpoint);
+        QCOMPARE(recovered.step(), std::int64_t(4));
+    }
+
     void checkpointMustFitTheTrainer() {
         QTemporaryDir dir;
         const std::string checkpoint = dir.filePath("ckpt").toStdString();
