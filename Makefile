@@ -5,6 +5,7 @@
 #   make demo   headless: run the default experiment (toy base model, 4 conditions x 3 seeds), print its table
 #   make bench  benchmarks (see docs/benchmarks.md)
 #   make fuzz   libFuzzer runs of the untrusted-input parsers (clang)
+#   make screenshots  regenerate docs/screenshots from the GUI tests
 
 BUILD_DIR := build
 FUZZ_DIR := build-fuzz
@@ -13,7 +14,7 @@ DATASET ?= datasets/samples/spanish_caps.jsonl
 SPEC ?= datasets/experiments/spanish-caps.json
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test demo bench fuzz clean
+.PHONY: all deps configure build run test demo bench fuzz screenshots clean
 
 all: build
 
@@ -33,6 +34,10 @@ run: build
 
 test: build
 	ctest --preset default -j $(JOBS)
+
+# The GUI suites write their screenshots into docs/screenshots too.
+screenshots: build
+	INOCULAB_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots ctest --preset default -L ui
 
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/app/inoculab-cli $(SPEC) $(BUILD_DIR)/demo

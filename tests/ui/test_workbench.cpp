@@ -310,6 +310,31 @@ private Q_SLOTS:
         test::saveScreenshot(&window, QStringLiteral("prompts_workspace.png"));
     }
 
+    void elicitationCheckCanBeCancelled() {
+        // A base model that takes long to pretrain: cancel while it trains. The worker keeps
+        // its place (a .partial checkpoint beside the base model) for the next check.
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openSpec(smokeSpec()));
+        experiment::ExperimentSpec slow = window.document()->spec();
+        slow.baseModel.toy.pretraining.steps = 20000;
+        window.document()->edit(slow, "long pretraining");
+        window.setCacheDir(path("slow-cache"));
+        ui::ElicitationPanel *panel = window.promptsWorkspace()->elicitation();
+        QSignalSpy finished(panel, &ui::ElicitationPanel::finished);
+        panel->start();
+        QVERIFY(QTest::qWaitFor([&] { return panel->statusText().startsWith("Pretraining"); }, 60000));
+        panel->cancel();
+        QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 30000));
+        QCOMPARE(finished.first().first().toBool(), false);
+        QCOMPARE(panel->statusText(), QString("Cancelled."));
+        QVERIFY(!panel->isRunning());
+        QStringList partial = QDir(path("slow-cache/base")).entryList({"*.partial"}, QDir::Dirs);
+        QCOMPARE(partial.size(), 1);
+        QVERIFY(QFile::exists(path("slow-cache/base/") + partial.first() + "/trainer.json"));
+        window.document()->undoStack()->setClean();
+    }
+
     void geometryAndWorkspaceAreRestored() {
         {
             MainWindow window;
