@@ -1,39 +1,16 @@
 #include "experiment/base_model.h"
 
+#include "common/file_lock.h"
 #include "common/input_error.h"
 #include "experiment/worker_job.h"
 #include "model/checkpoint.h"
 #include "train/trainer.h"
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 namespace inoculab::experiment {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// An exclusive flock held for the object's life (released by the kernel if the process dies).
-class FileLock {
-public:
-    explicit FileLock(const std::string &path) : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-        if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) throw common::InputError(path, 0, "cannot be locked");
-    }
-    ~FileLock() {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    FileLock(const FileLock &) = delete;
-    FileLock &operator=(const FileLock &) = delete;
-
-private:
-    int m_fd;
-};
-
-}  // namespace
 
 model::GptConfig toyModelConfig(const ToyModelSpec &toy) {
     model::GptConfig c;
@@ -52,7 +29,7 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
     const fs::path dir = baseModelDir(cache, key);
     const fs::path weights = baseModelWeightsPath(cache, key);
     fs::create_directories(dir.parent_path());
-    FileLock lock(dir.string() + ".lock");
+    common::FileLock lock(dir.string() + ".lock");
     if (fs::exists(weights)) return weights.string();
 
     const ToyModelSpec &toy = in.spec.baseModel.toy;

@@ -1,5 +1,6 @@
 #include "experiment/finetune_run.h"
 
+#include "common/file_lock.h"
 #include "common/input_error.h"
 #include "experiment/base_model.h"
 #include "experiment/elicitation.h"
@@ -41,6 +42,15 @@ public:
           m_store(store::ResultsStore::open(job.store)) {}
 
     JobOutcome run(bool resume) {
+        // One worker per run: a second one (a double click, another machine on shared storage)
+        // would interleave its steps with the first one's.
+        const std::string lockPath = runLockPath(m_job.cache, m_hash, m_job.condition, m_job.seed);
+        fs::create_directories(fs::path(lockPath).parent_path());
+        common::FileLock lock(lockPath, common::FileLock::Mode::TryOnce);
+        if (!lock.isLocked())
+            throw common::InputError(lockPath, 0,
+                                     "run " + m_job.condition + " seed " + std::to_string(m_job.seed) +
+                                         " is being trained by another worker");
         m_runId =
             m_store.createRun(m_store.registerExperiment(registrationFor(m_in.spec)), m_job.condition, m_job.seed);
         for (const store::RunRecord &r : m_store.runs())

@@ -157,6 +157,11 @@ std::string runCheckpointDir(const std::string &cache, const std::string &specHa
         .string();
 }
 
+std::string runLockPath(const std::string &cache, const std::string &specHash, const std::string &condition,
+                        std::uint64_t seed) {
+    return runCheckpointDir(cache, specHash, condition, seed) + ".lock";
+}
+
 std::string defaultCacheDir() {
     if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/inoculab";
     const char *home = std::getenv("HOME");

@@ -45,6 +45,9 @@ std::string baseModelDir(const std::string &cache, const std::string &baseKey);
 std::string baseModelWeightsPath(const std::string &cache, const std::string &baseKey);
 std::string runCheckpointDir(const std::string &cache, const std::string &specHash, const std::string &condition,
                              std::uint64_t seed);
+// Held (common::FileLock) by the worker that trains the run, for as long as it lives.
+std::string runLockPath(const std::string &cache, const std::string &specHash, const std::string &condition,
+                        std::uint64_t seed);
 // $XDG_CACHE_HOME/inoculab, else ~/.cache/inoculab.
 std::string defaultCacheDir();
 

@@ -277,6 +277,43 @@ private Q_SLOTS:
         QVERIFY2(bad.err.contains("prompts[1]: expected a non-empty string"), bad.err.constData());
     }
 
+    void aRunIsTrainedByOneWorkerAtATime() {
+        QJsonObject spec = QJsonDocument::fromJson(inoculab::test::readFile(smokeSpec().toStdString())).object();
+        QJsonObject training = spec.value("training").toObject();
+        training["steps"] = 100000;
+        spec["training"] = training;
+        QString longSpec = QString::fromStdString(
+            inoculab::test::writeFile(m_dir, "one-worker.json", QJsonDocument(spec).toJson()));
+        QJsonObject job{{"kind", "finetune"},   {"spec", longSpec},        {"store", path("e.sqlite")},
+                        {"condition", "control"}, {"seed", 3},             {"cache", path("cache-f")}};
+        QString jobFile =
+            QString::fromStdString(inoculab::test::writeFile(m_dir, "one-worker-job.json", QJsonDocument(job).toJson()));
+        QProcess first;
+        first.start(qEnvironmentVariable("INOCULAB_CLI"), {"worker", "--job", jobFile});
+        QVERIFY(first.waitForStarted());
+        QByteArray seen;
+        while (!seen.contains("\"event\":\"step\"") || !seen.contains("\"condition\"")) {
+            QVERIFY(first.waitForReadyRead(60000));
+            seen += first.readAllStandardOutput();
+        }
+        Run second = cli({"worker", "--job", jobFile, "--resume"});
+        QCOMPARE(second.exitCode, 2);
+        QVERIFY2(second.err.contains("is being trained by another worker"), second.err.constData());
+        QCOMPARE(runStatuses(path("e.sqlite")).value("control/3"), QString("running"));  // untouched
+        // Killed outright, the worker leaves no lock behind: a resumed worker gets the run.
+        first.kill();
+        QVERIFY(first.waitForFinished(10000));
+        QProcess resumed;
+        resumed.start(qEnvironmentVariable("INOCULAB_CLI"), {"worker", "--job", jobFile, "--resume"});
+        QByteArray out;
+        while (!out.contains("\"event\":\"start\"")) {
+            QVERIFY2(resumed.waitForReadyRead(60000), resumed.readAllStandardError().constData());
+            out += resumed.readAllStandardOutput();
+        }
+        resumed.kill();
+        QVERIFY(resumed.waitForFinished(10000));
+    }
+
     void brokenJobFilesAreRefusedNamingTheField() {
         QString job = path("job.json");
         struct Case {
