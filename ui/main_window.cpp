@@ -61,7 +61,7 @@ MainWindow::MainWindow(QWidget *parent)
       m_tabs(new QTabWidget(this)),
       m_prompts(new PromptsWorkspace(m_doc, this)),
       m_workspace(new DatasetWorkspace(this)),
-      m_jobs(new JobsWorkspace(this)),
+      m_jobs(new JobsWorkspace(m_doc, this)),
       m_results(new ResultsWorkspace(this)),
       m_navigator(new ExperimentNavigator(this)),
       m_loader(new DatasetLoader(this)),
@@ -109,7 +109,6 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_navigator, &ExperimentNavigator::failed, this,
             [this](const QString &error) { m_status->setText(error); });
     connect(m_navigator, &ExperimentNavigator::experimentSelected, this, [this](std::int64_t id, const QString &name) {
-        m_jobs->setExperiment(m_navigator->storePath(), id, name);
         m_results->setExperiment(m_navigator->storePath(), id, name);
     });
     // Workers write to the store from their own processes; show their progress as it lands.
@@ -289,6 +288,7 @@ bool MainWindow::openStore(const QString &path) {
     if (m_prompts->library()->prompts().empty())
         for (const store::PromptRecord &p : kExamplePrompts) m_prompts->library()->addPrompt(p);
     m_navigator->setStorePath(path);
+    m_jobs->setStore(path);
     m_navigator->selectExperiment(QString::fromStdString(m_doc->spec().name));
     QSettings().setValue(QStringLiteral("storePath"), path);
     return true;
@@ -296,6 +296,7 @@ bool MainWindow::openStore(const QString &path) {
 
 void MainWindow::setCacheDir(const QString &dir) {
     m_prompts->elicitation()->setCacheDir(dir);
+    m_jobs->setCacheDir(dir);
     QSettings().setValue(QStringLiteral("cacheDir"), dir);
 }
 
@@ -308,7 +309,10 @@ void MainWindow::restoreSettings() {
     m_prompts->restoreState(settings.value(QStringLiteral("promptsState")).toByteArray());
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("workspace"), 0).toInt());
     QString cache = settings.value(QStringLiteral("cacheDir")).toString();
-    if (!cache.isEmpty()) m_prompts->elicitation()->setCacheDir(cache);
+    if (!cache.isEmpty()) {
+        m_prompts->elicitation()->setCacheDir(cache);
+        m_jobs->setCacheDir(cache);
+    }
 }
 
 void MainWindow::saveSettings() const {

@@ -9,6 +9,7 @@
 #include "model/device.h"
 #include "train/trainer.h"
 
+#include <chrono>
 #include <filesystem>
 
 namespace inoculab::experiment {
@@ -129,6 +130,8 @@ private:
             evaluateInto(pending.back(), gpt, questions, device);
         }
 
+        using Clock = std::chrono::steady_clock;
+        Clock::time_point lastCheckpoint = Clock::now();
         bool finished = false;
         try {
             finished = trainer.run(m_cancel, [&](const train::StepMetrics &m) {
@@ -143,9 +146,16 @@ private:
                 emit(train::stepEvent(m, settings.steps));
                 bool evalPoint = isEvalPoint(m.step);
                 if (evalPoint) evaluateInto(pending.back(), gpt, questions, device);
-                if (evalPoint || pending.size() >= kStepsPerWrite) {
+                bool checkpointDue = m.step < settings.steps &&
+                                     Clock::now() - lastCheckpoint >= std::chrono::seconds(m_job.checkpointSeconds);
+                if (evalPoint || checkpointDue || pending.size() >= kStepsPerWrite) {
                     m_store.writeSteps(pending);
                     pending.clear();
+                }
+                if (checkpointDue) {  // after the write: the store never lags behind a checkpoint
+                    trainer.saveCheckpoint(checkpoint, extra);
+                    m_savedCheckpoint = checkpoint;
+                    lastCheckpoint = Clock::now();
                 }
             });
         } catch (...) {

@@ -53,8 +53,9 @@ std::string_view jobKindName(JobKind kind) {
 
 WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     if (!doc.is_object()) throw common::InputError(file, 0, "expected a JSON object");
-    static const char *known[] = {"kind",  "spec",   "spec_hash", "store",   "condition", "seed",
-                                  "cache", "device", "toy_world", "threads", "prompts",   "rows"};
+    static const char *known[] = {
+        "kind",      "spec",    "spec_hash", "store", "condition",         "seed", "cache", "device",
+        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds"};
     for (const auto &item : doc.items()) {
         bool ok = false;
         for (const char *k : known) ok = ok || item.key() == k;
@@ -96,6 +97,9 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
             if (doc.contains(key)) r.fail(key, "only elicit jobs take it");
     }
     if (job.threads > 1024) r.fail("threads", "must be at most 1024");
+    const std::uint64_t checkpointSeconds = r.unsignedInt("checkpoint_seconds", 120, false);
+    if (checkpointSeconds > 86400) r.fail("checkpoint_seconds", "must be at most 86400 (a day)");
+    job.checkpointSeconds = static_cast<int>(checkpointSeconds);
     std::string device = doc.contains("device") ? r.string("device", true) : "auto";
     auto parsed = model::parseDeviceRequest(device);
     if (!parsed) r.fail("device", "expected one of auto, cpu, cuda");
@@ -133,6 +137,7 @@ json toJson(const WorkerJob &job) {
     doc["device"] = device[static_cast<int>(job.device)];
     if (!job.toyWorldDir.empty()) doc["toy_world"] = job.toyWorldDir;
     if (job.threads > 0) doc["threads"] = job.threads;
+    if (job.kind == JobKind::Finetune) doc["checkpoint_seconds"] = job.checkpointSeconds;
     return doc;
 }
 

@@ -26,7 +26,10 @@ struct WorkerJob {
     std::string cache;       // base models and run checkpoints live under it
     model::DeviceRequest device = model::DeviceRequest::Auto;
     std::string toyWorldDir;           // optional: the toy world's folder (default: the built-in one)
-    int threads = 0;                   // torch threads; 0: the worker decides
+    int threads = 0;  // torch threads; 0: the worker decides
+    // Finetune: a checkpoint at the first step boundary this long after the last one, so a
+    // killed worker loses at most that much training; 0: after every step.
+    int checkpointSeconds = 120;
     std::vector<std::string> prompts;  // elicit only: the candidate prompts
     std::uint64_t rows = 64;           // elicit only: training rows scored per prompt
 };

@@ -1,63 +1,293 @@
 #include "jobs_workspace.h"
 
+#include "job_runner.h"
+#include "loss_chart.h"
+#include "spec_document.h"
+
+#include "common/file_lock.h"
+#include "experiment/worker_job.h"
 #include "store/results_store.h"
 
+#include <QFile>
+#include <QFontDatabase>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <map>
+
 namespace inoculab::ui {
 
-JobsWorkspace::JobsWorkspace(QWidget *parent)
-    : QWidget(parent), m_title(new QLabel(this)), m_table(new QTableWidget(0, 7, this)) {
-    m_table->setHorizontalHeaderLabels(
-        {tr("Condition"), tr("Seed"), tr("Status"), tr("Device"), tr("Started"), tr("Finished"), tr("Error")});
+namespace {
+
+enum Column {
+    ConditionColumn,
+    SeedColumn,
+    StateColumn,
+    StepColumn,
+    LossColumn,
+    SpeedColumn,
+    EtaColumn,
+    DeviceColumn,
+    NoteColumn,
+    ColumnCount
+};
+
+const QString kInterrupted = QStringLiteral("interrupted — resumable");
+const QString kElsewhere = QStringLiteral("running (another process)");
+
+}  // namespace
+
+JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
+    : QWidget(parent),
+      m_doc(document),
+      m_runner(new JobRunner(this)),
+      m_chart(new LossChart(m_runner, this)),
+      m_title(new QLabel(this)),
+      m_message(new QLabel(this)),
+      m_parallel(new QSpinBox(this)),
+      m_table(new QTableWidget(0, ColumnCount, this)),
+      m_log(new QPlainTextEdit(this)) {
+    m_cacheDir = QString::fromStdString(experiment::defaultCacheDir());
+    m_table->setHorizontalHeaderLabels({tr("Condition"), tr("Seed"), tr("State"), tr("Step"), tr("Loss"),
+                                        tr("Tokens/s"), tr("ETA"), tr("Device"), tr("Note")});
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setWordWrap(false);
+    m_log->setReadOnly(true);
+    m_log->setPlaceholderText(tr("The selected worker's log"));
+    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_message->setWordWrap(true);
+    // One worker per GPU, or all CPU cores for one worker, unless the user says otherwise.
+    m_parallel->setRange(1, 64);
+    m_parallel->setValue(QSettings().value(QStringLiteral("jobs/parallel"), 1).toInt());
+    m_parallel->setPrefix(tr("at most "));
+    m_parallel->setSuffix(tr(" at once"));
+    m_runner->setMaxParallel(m_parallel->value());
+    m_runner->setCancelGraceSeconds(QSettings().value(QStringLiteral("jobs/cancelGraceSeconds"), 30).toInt());
+    m_runner->setCheckpointSeconds(QSettings().value(QStringLiteral("jobs/checkpointSeconds"), 120).toInt());
+
+    auto *queueAll = new QPushButton(tr("Queue all not done"), this);
+    auto *run = new QPushButton(tr("Run / resume selected"), this);
+    auto *cancel = new QPushButton(tr("Cancel selected"), this);
+    auto *head = new QHBoxLayout;
+    head->addWidget(m_title, 1);
+    head->addWidget(queueAll);
+    head->addWidget(run);
+    head->addWidget(cancel);
+    head->addWidget(m_parallel);
+
+    auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(m_chart);
+    bottom->addWidget(m_log);
+    bottom->setStretchFactor(0, 3);
+    bottom->setStretchFactor(1, 2);
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_table);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_title);
-    layout->addWidget(m_table, 1);
-    m_title->setText(tr("Select an experiment in the navigator to see its runs."));
+    layout->addLayout(head);
+    layout->addWidget(m_message);
+    layout->addWidget(split, 1);
+
+    connect(queueAll, &QPushButton::clicked, this, &JobsWorkspace::queueAllNotDone);
+    connect(run, &QPushButton::clicked, this, [this] { queueRuns(selectedRuns()); });
+    connect(cancel, &QPushButton::clicked, this, [this] {
+        for (const auto &[condition, seed] : selectedRuns()) cancelRun(condition, seed);
+    });
+    connect(m_parallel, &QSpinBox::valueChanged, this, [this](int n) {
+        m_runner->setMaxParallel(n);
+        QSettings().setValue(QStringLiteral("jobs/parallel"), n);
+    });
+    connect(m_runner, &JobRunner::jobChanged, this, [this](int index) {
+        const RunJob &job = *m_runner->jobs().at(std::size_t(index));
+        int row = rowOf(job.condition, job.seed);
+        if (row >= 0) updateRow(row);
+        if (!job.isActive()) refresh();  // the store has its final word now
+    });
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, &JobsWorkspace::showSelectedLog);
+    connect(m_doc, &SpecDocument::changed, this, &JobsWorkspace::rebuildRows);
+    connect(m_doc, &SpecDocument::pathChanged, this, &JobsWorkspace::rebuildRows);
+    rebuildRows();
 }
 
-void JobsWorkspace::setExperiment(const QString &storePath, std::int64_t experimentId, const QString &name) {
+QString JobsWorkspace::message() const { return m_message->text(); }
+
+void JobsWorkspace::setStore(const QString &storePath) {
     m_storePath = storePath;
-    m_experiment = experimentId;
-    m_title->setText(
-        tr("<b>Runs of %1</b> (started by <tt>experiment run</tt>, the CLI or a cluster)").arg(name.toHtmlEscaped()));
+    refresh();
+}
+
+void JobsWorkspace::setCacheDir(const QString &dir) {
+    m_cacheDir = dir;
+    refresh();
+}
+
+int JobsWorkspace::rowOf(const QString &condition, std::uint64_t seed) const {
+    for (std::size_t i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i].condition == condition && m_rows[i].seed == seed) return int(i);
+    return -1;
+}
+
+void JobsWorkspace::rebuildRows() {
+    const experiment::ExperimentSpec &spec = m_doc->spec();
+    m_specHash = QString::fromStdString(experiment::canonicalHash(spec));
+    m_title->setText(tr("<b>Runs of %1</b>").arg(QString::fromStdString(spec.name).toHtmlEscaped()));
+    std::vector<Row> rows;
+    for (const auto &condition : spec.conditions)
+        for (std::uint64_t seed : spec.seeds) rows.push_back({QString::fromStdString(condition.name), seed, {}, {}});
+    // Jobs this window runs stay listed even when the spec no longer names them.
+    for (const auto &job : m_runner->jobs()) {
+        bool listed = false;
+        for (const Row &r : rows) listed = listed || (r.condition == job->condition && r.seed == job->seed);
+        if (!listed) rows.push_back({job->condition, job->seed, {}, {}});
+    }
+    m_rows = std::move(rows);
+    m_table->setRowCount(int(m_rows.size()));
     refresh();
 }
 
 void JobsWorkspace::refresh() {
-    if (m_storePath.isEmpty() || m_experiment == 0) return;
-    std::vector<store::RunRecord> runs;
-    try {
-        store::ResultsStore s =
-            store::ResultsStore::open(m_storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
-        runs = s.runs(m_experiment);
-    } catch (const std::exception &e) {
-        m_title->setText(QString::fromStdString(e.what()).toHtmlEscaped());
+    std::map<std::pair<std::string, std::uint64_t>, store::RunRecord> stored;
+    if (!m_storePath.isEmpty() && QFile::exists(m_storePath)) {
+        try {
+            store::ResultsStore s =
+                store::ResultsStore::open(m_storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
+            if (auto experiment = s.findExperiment(m_specHash.toStdString()))
+                for (store::RunRecord &r : s.runs(experiment->id)) stored[{r.condition, r.seed}] = std::move(r);
+        } catch (const std::exception &e) {
+            m_message->setText(QString::fromStdString(e.what()));
+        }
+    }
+    for (Row &row : m_rows) {
+        auto it = stored.find({row.condition.toStdString(), row.seed});
+        row.stored.clear();
+        row.error.clear();
+        if (it != stored.end()) {
+            std::string_view status = store::runStatusName(it->second.status);
+            row.stored = QString::fromLatin1(status.data(), qsizetype(status.size()));
+            row.error = QString::fromStdString(it->second.error.value_or(""));
+        }
+    }
+    for (int i = 0; i < int(m_rows.size()); ++i) updateRow(i);
+}
+
+QString JobsWorkspace::stateOf(const QString &condition, std::uint64_t seed) const {
+    int index = m_runner->find(condition, seed);
+    if (index >= 0) return stateName(m_runner->jobs()[std::size_t(index)]->state);
+    int row = rowOf(condition, seed);
+    if (row < 0) return {};
+    const Row &r = m_rows[std::size_t(row)];
+    if (r.stored.isEmpty()) return tr("not started");
+    if (r.stored == QLatin1String("running")) {
+        // The store says running; only the worker's lock tells whether it still is.
+        std::string lock =
+            experiment::runLockPath(m_cacheDir.toStdString(), m_specHash.toStdString(), condition.toStdString(), seed);
+        return common::FileLock::isHeldElsewhere(lock) ? kElsewhere : kInterrupted;
+    }
+    return r.stored;
+}
+
+QString JobsWorkspace::noteOf(const QString &condition, std::uint64_t seed) const {
+    int index = m_runner->find(condition, seed);
+    if (index >= 0 && !m_runner->jobs()[std::size_t(index)]->message.isEmpty())
+        return m_runner->jobs()[std::size_t(index)]->message;
+    int row = rowOf(condition, seed);
+    return row < 0 ? QString() : m_rows[std::size_t(row)].error;
+}
+
+void JobsWorkspace::updateRow(int row) {
+    const Row &r = m_rows.at(std::size_t(row));
+    QStringList cells(ColumnCount);
+    cells[ConditionColumn] = r.condition;
+    cells[SeedColumn] = QString::number(r.seed);
+    cells[StateColumn] = stateOf(r.condition, r.seed);
+    int index = m_runner->find(r.condition, r.seed);
+    if (index >= 0) {
+        const RunJob &job = *m_runner->jobs()[std::size_t(index)];
+        if (job.steps > 0) cells[StepColumn] = QStringLiteral("%1/%2").arg(job.step).arg(job.steps);
+        if (!job.losses.isEmpty()) cells[LossColumn] = QString::number(job.loss, 'f', 4);
+        if (job.tokensPerSecond > 0) cells[SpeedColumn] = QString::number(job.tokensPerSecond, 'f', 0);
+        cells[EtaColumn] = job.eta();
+        cells[DeviceColumn] = job.device;
+    }
+    QString note = noteOf(r.condition, r.seed);
+    cells[NoteColumn] = note.section('\n', 0, 0);
+    for (int c = 0; c < ColumnCount; ++c) {
+        QTableWidgetItem *item = m_table->item(row, c);
+        if (!item) m_table->setItem(row, c, item = new QTableWidgetItem);
+        if (item->text() != cells[c]) item->setText(cells[c]);
+        if (c == NoteColumn) item->setToolTip(note);
+    }
+}
+
+std::vector<std::pair<QString, std::uint64_t>> JobsWorkspace::selectedRuns() const {
+    std::vector<std::pair<QString, std::uint64_t>> out;
+    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
+        if (index.row() < int(m_rows.size()))
+            out.emplace_back(m_rows[std::size_t(index.row())].condition, m_rows[std::size_t(index.row())].seed);
+    return out;
+}
+
+bool JobsWorkspace::queueRuns(const std::vector<std::pair<QString, std::uint64_t>> &runs) {
+    if (m_doc->path().isEmpty() || m_doc->isModified()) {
+        m_message->setText(tr("Save the experiment first: workers read the spec file."));
+        return false;
+    }
+    if (m_storePath.isEmpty()) {
+        m_message->setText(tr("Open a results store first (File ▸ Open Results Store)."));
+        return false;
+    }
+    if (!m_doc->problems().empty()) {
+        m_message->setText(tr("The spec has problems to fix first (see the status bar)."));
+        return false;
+    }
+    m_message->clear();
+    m_runner->setContext(m_doc->path(), m_specHash, m_storePath, m_cacheDir);
+    for (const auto &[condition, seed] : runs) m_runner->enqueue(condition, seed, true);
+    return true;
+}
+
+bool JobsWorkspace::queueAllNotDone() {
+    std::vector<std::pair<QString, std::uint64_t>> runs;
+    for (const Row &r : m_rows)
+        if (stateOf(r.condition, r.seed) != QLatin1String("done") && stateOf(r.condition, r.seed) != kElsewhere)
+            runs.emplace_back(r.condition, r.seed);
+    return queueRuns(runs);
+}
+
+void JobsWorkspace::cancelRun(const QString &condition, std::uint64_t seed) {
+    int index = m_runner->find(condition, seed);
+    if (index >= 0) m_runner->cancel(index);
+}
+
+void JobsWorkspace::showSelectedLog() {
+    auto runs = selectedRuns();
+    if (runs.empty()) return;
+    // Where this window's workers and `experiment run`'s write it alike.
+    QString path = m_cacheDir + QStringLiteral("/jobs/") + m_specHash.left(16) + QStringLiteral("/") +
+                   runs.front().first + QStringLiteral("-seed") + QString::number(runs.front().second) +
+                   QStringLiteral(".log");
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        m_log->setPlainText(tr("No log yet (%1)").arg(path));
         return;
     }
-    auto text = [](const std::optional<std::string> &s) { return QString::fromStdString(s.value_or("")); };
-    m_table->setRowCount(int(runs.size()));
-    for (int row = 0; row < int(runs.size()); ++row) {
-        const store::RunRecord &r = runs[std::size_t(row)];
-        std::string_view status = store::runStatusName(r.status);
-        const QString cells[] = {QString::fromStdString(r.condition),
-                                 QString::number(r.seed),
-                                 QString::fromLatin1(status.data(), qsizetype(status.size())),
-                                 text(r.device),
-                                 text(r.startedAt),
-                                 text(r.finishedAt),
-                                 text(r.error)};
-        for (int c = 0; c < 7; ++c) m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
-        if (r.checkpoint) m_table->item(row, 2)->setToolTip(tr("checkpoint %1").arg(text(r.checkpoint)));
-    }
+    if (file.size() > 65536) file.seek(file.size() - 65536);  // the tail is what matters
+    m_log->setPlainText(QString::fromUtf8(file.readAll()));
+    m_log->moveCursor(QTextCursor::End);
 }
 
 }  // namespace inoculab::ui

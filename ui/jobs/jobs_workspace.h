@@ -1,29 +1,74 @@
 #pragma once
-// JobsWorkspace: the runs of the selected experiment as the store records them (status,
-// device, times, checkpoint, error), refreshed while workers write.
+// JobsWorkspace: the runs of the open experiment (condition x seed) with what the store
+// records of them and, for the workers this window started, live state, step, loss,
+// tokens/s, ETA and device; queue, cancel and resume them; a live loss chart and the
+// selected worker's log.
 #include <QWidget>
 
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 class QLabel;
+class QPlainTextEdit;
+class QSpinBox;
 class QTableWidget;
 
 namespace inoculab::ui {
 
+class JobRunner;
+class LossChart;
+class SpecDocument;
+
 class JobsWorkspace : public QWidget {
     Q_OBJECT
 public:
-    explicit JobsWorkspace(QWidget *parent = nullptr);
+    JobsWorkspace(SpecDocument *document, QWidget *parent = nullptr);
 
-    void setExperiment(const QString &storePath, std::int64_t experimentId, const QString &name);
+    void setStore(const QString &storePath);
+    void setCacheDir(const QString &dir);
+    // Re-reads the store and the run locks (workers in other processes).
     void refresh();
+
+    // Queues runs of the open experiment; false (and a message in the workspace) when the
+    // spec is not saved, since workers read the file.
+    bool queueRuns(const std::vector<std::pair<QString, std::uint64_t>> &runs);
+    bool queueAllNotDone();
+    void cancelRun(const QString &condition, std::uint64_t seed);
+    // The state the table shows for a run ("done", "running", "interrupted — resumable", ...).
+    QString stateOf(const QString &condition, std::uint64_t seed) const;
+    QString noteOf(const QString &condition, std::uint64_t seed) const;
+
+    JobRunner *runner() const { return m_runner; }
+    LossChart *lossChart() const { return m_chart; }
     QTableWidget *table() const { return m_table; }
+    QPlainTextEdit *logView() const { return m_log; }
+    QString message() const;
 
 private:
-    QString m_storePath;
-    std::int64_t m_experiment = 0;
+    struct Row {
+        QString condition;
+        std::uint64_t seed = 0;
+        QString stored;  // store status, empty when the store has no such run
+        QString error;
+    };
+    int rowOf(const QString &condition, std::uint64_t seed) const;
+    void rebuildRows();
+    void updateRow(int row);
+    void showSelectedLog();
+    std::vector<std::pair<QString, std::uint64_t>> selectedRuns() const;
+
+    SpecDocument *m_doc;
+    QString m_storePath, m_cacheDir, m_specHash;
+    std::vector<Row> m_rows;
+    JobRunner *m_runner;
+    LossChart *m_chart;
     QLabel *m_title;
+    QLabel *m_message;
+    QSpinBox *m_parallel;
     QTableWidget *m_table;
+    QPlainTextEdit *m_log;
 };
 
 }  // namespace inoculab::ui
