@@ -2,6 +2,10 @@
 
 namespace inoculab::ui {
 
+BackgroundJob::BackgroundJob(QObject *parent, QThreadPool *pool) : QObject(parent), m_pool(pool ? pool : &m_ownPool) {
+    m_ownPool.setMaxThreadCount(1);
+}
+
 BackgroundJob::~BackgroundJob() {
     for (const auto &token : m_tokens) token->cancel();
     for (QFuture<void> &future : m_futures) future.waitForFinished();

@@ -6,11 +6,16 @@
 // look at their token every few MB, and the UI thread must never block on that); a
 // superseded run's progress and result are dropped. The destructor cancels and waits for
 // every run still going, so no run outlives the object it reports to.
+//
+// Runs go to the job's own thread pool, never QThreadPool::globalInstance(): Qt's raster
+// paint engine splits large fills over the global pool and waits for it, so a whole-file
+// scan there stalls every repaint of the window until the scan ends.
 #include "common/progress.h"
 
 #include <QFuture>
 #include <QList>
 #include <QObject>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <atomic>
@@ -25,7 +30,9 @@ public:
     template <typename T>
     using Work = std::function<T(const common::CancelToken &, const common::ProgressFn &)>;
 
-    explicit BackgroundJob(QObject *parent = nullptr) : QObject(parent) {}
+    // Runs on `pool` (kept by the caller, outliving this object) or, without one, on a
+    // one-thread pool of its own.
+    explicit BackgroundJob(QObject *parent = nullptr, QThreadPool *pool = nullptr);
     ~BackgroundJob() override;
 
     // `work` runs on a pool thread and must not touch widgets; `done` runs here afterwards
@@ -45,6 +52,10 @@ private:
     void end();
     void keep(QFuture<void> future);
 
+    // One thread: a superseded run winds down (quickly, it is cancelled) before the next
+    // starts, so a burst of new searches never piles up whole-file scans.
+    QThreadPool m_ownPool;
+    QThreadPool *m_pool;
     quint64 m_generation = 0;  // touched on the UI thread only
     bool m_running = false;
     std::shared_ptr<common::CancelToken> m_token;
@@ -59,7 +70,7 @@ void BackgroundJob::start(Work<T> work, std::function<void(T)> done) {
     const quint64 generation = m_generation;
     common::ProgressFn progress = progressRelay(generation);
     BackgroundJob *self = this;  // outlives the run: the destructor waits for it
-    keep(QtConcurrent::run([self, generation, token, progress, work = std::move(work), done = std::move(done)] {
+    keep(QtConcurrent::run(m_pool, [self, generation, token, progress, work = std::move(work), done = std::move(done)] {
         auto result = std::make_shared<T>(work(*token, progress));
         if (token->isCancelled()) return;
         QMetaObject::invokeMethod(

@@ -49,7 +49,7 @@ void DatasetLoader::load(const QString &path) {
         }, Qt::QueuedConnection);
     };
     std::string file = path.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([file, cancel, progress] {
+    m_watcher.setFuture(QtConcurrent::run(&m_pool, [file, cancel, progress] {
         auto result = std::make_shared<LoadedDataset>();
         try {
             result->format = data::detectDatasetFormat(file);

@@ -3,12 +3,12 @@
 #include "common/input_error.h"
 #include "data/conversation.h"
 #include "dataset/background_job.h"
+#include "dataset/dataset_workspace.h"
 
 #include <QAreaSeries>
 #include <QChart>
 #include <QChartView>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
 #include <QLocale>
@@ -36,9 +36,9 @@ const char *const kRendered = QT_TRANSLATE_NOOP("DatasetStatsPanel", "Rendered b
 
 }  // namespace
 
-DatasetStatsPanel::DatasetStatsPanel(QWidget *parent)
+DatasetStatsPanel::DatasetStatsPanel(QWidget *parent, QThreadPool *pool)
     : QWidget(parent),
-      m_job(new BackgroundJob(this)),
+      m_job(new BackgroundJob(this, pool)),
       m_progress(new QProgressBar(this)),
       m_status(new QLabel(this)),
       m_chart(new QChart),
@@ -46,6 +46,7 @@ DatasetStatsPanel::DatasetStatsPanel(QWidget *parent)
     m_progress->setRange(0, 1000);
     m_progress->setTextVisible(false);
     m_progress->setMaximumWidth(160);
+    keepPlaceWhenHidden(m_progress);
     m_progress->hide();
     m_status->setWordWrap(true);
 
@@ -58,22 +59,21 @@ DatasetStatsPanel::DatasetStatsPanel(QWidget *parent)
         form->addRow(tr(name) + QLatin1Char(':'), value);
         m_figures.emplace_back(tr(name), value);
     }
-    auto *left = new QVBoxLayout;
-    left->addLayout(form);
-    left->addWidget(m_status);
-    left->addWidget(m_progress);
-    left->addStretch(1);
+    auto *top = new QVBoxLayout;
+    top->addLayout(form);
+    top->addWidget(m_status);
+    top->addWidget(m_progress);
 
     m_chart->legend()->hide();
     m_chart->setTitle(tr("Rendered length per row"));
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_chart->setBackgroundRoundness(0);
     m_chartView->setRenderHint(QPainter::Antialiasing);
-    m_chartView->setMinimumSize(280, 180);
+    m_chartView->setMinimumSize(280, 200);
 
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(left, 0);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(top, 0);
     layout->addWidget(m_chartView, 1);
 
     connect(m_job, &BackgroundJob::progressChanged, m_progress, &QProgressBar::setValue);
@@ -82,6 +82,8 @@ DatasetStatsPanel::DatasetStatsPanel(QWidget *parent)
 }
 
 bool DatasetStatsPanel::isRunning() const { return m_job->isRunning(); }
+
+void DatasetStatsPanel::cancel() { m_job->cancel(); }
 
 QString DatasetStatsPanel::figure(const QString &name) const {
     for (const auto &[key, label] : m_figures)

@@ -10,6 +10,7 @@ class QChart;
 class QChartView;
 class QLabel;
 class QProgressBar;
+class QThreadPool;
 
 namespace inoculab::ui {
 
@@ -18,11 +19,13 @@ class BackgroundJob;
 class DatasetStatsPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit DatasetStatsPanel(QWidget *parent = nullptr);
+    // Passes run on `pool` (see BackgroundJob), or on a thread of the panel's own.
+    explicit DatasetStatsPanel(QWidget *parent = nullptr, QThreadPool *pool = nullptr);
 
     // Starts computing (cancelling a run in progress); empty path: clear.
     void compute(const QString &path, data::DatasetFormat format);
     bool isRunning() const;
+    void cancel();
     // Set once a run has finished.
     const std::optional<data::DatasetStats> &stats() const { return m_stats; }
     QChartView *chartView() const { return m_chartView; }

@@ -10,6 +10,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -18,11 +19,19 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
-#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace inoculab::ui {
+
+void keepPlaceWhenHidden(QWidget *widget) {
+    // Showing and hiding a progress bar must not re-lay out (and repaint) the whole window
+    // each time a background pass starts or ends.
+    QSizePolicy policy = widget->sizePolicy();
+    policy.setRetainSizeWhenHidden(true);
+    widget->setSizePolicy(policy);
+    widget->ensurePolished();
+}
 
 DatasetWorkspace::DatasetWorkspace(QWidget *parent)
     : QWidget(parent),
@@ -44,11 +53,14 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
       m_showAllButton(new QPushButton(tr("Show All"), this)),
       m_searchProgress(new QProgressBar(this)),
       m_searchStatus(new QLabel(this)),
-      m_bottomTabs(new QTabWidget(this)),
-      m_validation(new ValidationPanel(this)),
-      m_stats(new DatasetStatsPanel(this)),
+      m_validation(new ValidationPanel(this, &m_analysisPool)),
+      m_stats(new DatasetStatsPanel(this, &m_analysisPool)),
       m_mainSplitter(new QSplitter(Qt::Horizontal, this)),
-      m_leftSplitter(new QSplitter(Qt::Vertical, this)) {
+      m_leftSplitter(new QSplitter(Qt::Vertical, this)),
+      m_rightSplitter(new QSplitter(Qt::Vertical, this)) {
+    // Validation and statistics take turns on one thread: with a search on another, the UI
+    // thread still has a core of its own on a two-core machine.
+    m_analysisPool.setMaxThreadCount(1);
     m_filter->setSourceModel(m_model);
     m_table->setModel(m_filter);
     m_rowSummary->setWordWrap(true);
@@ -89,10 +101,6 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
     rightLayout->addWidget(m_rowSummary);
     rightLayout->addWidget(m_view, 1);
 
-    m_bottomTabs->addTab(m_validation, tr("Problems"));
-    m_bottomTabs->addTab(m_stats, tr("Statistics"));
-    m_bottomTabs->setDocumentMode(true);
-
     auto *tableArea = new QWidget(this);
     auto *tableLayout = new QVBoxLayout(tableArea);
     tableLayout->setContentsMargins(0, 0, 0, 0);
@@ -100,20 +108,35 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
     tableLayout->addWidget(buildSearchBar());
     tableLayout->addWidget(m_table, 1);
 
+    // Problems sit under the table they point into; statistics under the row preview, so
+    // the table, one row and the whole-file picture are all in view at once.
+    auto *validationBox = new QGroupBox(tr("Validation"), this);
+    (new QVBoxLayout(validationBox))->addWidget(m_validation);
+    validationBox->layout()->setContentsMargins(4, 4, 4, 4);
+    auto *statsBox = new QGroupBox(tr("Statistics"), this);
+    (new QVBoxLayout(statsBox))->addWidget(m_stats);
+    statsBox->layout()->setContentsMargins(4, 4, 4, 4);
+
     m_leftSplitter->addWidget(tableArea);
-    m_leftSplitter->addWidget(m_bottomTabs);
+    m_leftSplitter->addWidget(validationBox);
     m_leftSplitter->setStretchFactor(0, 3);
-    m_leftSplitter->setStretchFactor(1, 2);
+    m_leftSplitter->setStretchFactor(1, 1);
     m_leftSplitter->setChildrenCollapsible(false);
 
-    right->setMinimumWidth(320);
+    m_rightSplitter->addWidget(right);
+    m_rightSplitter->addWidget(statsBox);
+    m_rightSplitter->setStretchFactor(0, 1);
+    m_rightSplitter->setStretchFactor(1, 1);
+    m_rightSplitter->setChildrenCollapsible(false);
+
+    right->setMinimumWidth(360);
     m_mainSplitter->addWidget(m_leftSplitter);
-    m_mainSplitter->addWidget(right);
+    m_mainSplitter->addWidget(m_rightSplitter);
     m_mainSplitter->setStretchFactor(0, 3);
     m_mainSplitter->setStretchFactor(1, 2);
     m_mainSplitter->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_mainSplitter);
 
     // A reset of the source model means another dataset (MainWindow calls setDataset):
@@ -142,6 +165,15 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
     connect(m_onExistingSystem, &QComboBox::currentIndexChanged, this, &DatasetWorkspace::showCurrentRow);
 }
 
+DatasetWorkspace::~DatasetWorkspace() {
+    // The analysis pool goes before the panels (members before children) and waits for its
+    // runs: cancel them first so closing does not wait for whole-file scans.
+    m_searchJob->cancel();
+    m_validation->cancel();
+    m_stats->cancel();
+    m_analysisPool.waitForDone();
+}
+
 QWidget *DatasetWorkspace::buildSearchBar() {
     m_searchText->setPlaceholderText(tr("Search rows (Enter)"));
     m_searchText->setClearButtonEnabled(true);
@@ -155,6 +187,7 @@ QWidget *DatasetWorkspace::buildSearchBar() {
     m_searchProgress->setRange(0, 1000);
     m_searchProgress->setTextVisible(false);
     m_searchProgress->setMaximumWidth(120);
+    keepPlaceWhenHidden(m_searchProgress);
     m_searchProgress->hide();
     m_showAllButton->setEnabled(false);
     m_searchStatus->setMinimumWidth(fontMetrics().horizontalAdvance(tr("1,000,000 of 1,000,000 rows match")));
@@ -174,10 +207,22 @@ QWidget *DatasetWorkspace::buildSearchBar() {
 }
 
 void DatasetWorkspace::datasetChanged() {
-    // The filter model already went back to all rows with the reset.
+    // The filter model already went back to all rows with the reset. A search of the old
+    // file must stop now; the new file's passes start on the next turn of the event loop,
+    // so the reset and their start-up do not add up to one long stall.
     m_searchJob->cancel();
     m_showAllButton->setEnabled(false);
     m_searchStatus->clear();
+    const quint64 generation = ++m_datasetGeneration;
+    QMetaObject::invokeMethod(
+        this,
+        [this, generation] {
+            if (generation == m_datasetGeneration) startAnalysis();  // else another reset came first
+        },
+        Qt::QueuedConnection);
+}
+
+void DatasetWorkspace::startAnalysis() {
     QString path = m_model->hasDataset() ? m_model->path() : QString();
     m_validation->validate(path, m_model->format());
     m_stats->compute(path, m_model->format());

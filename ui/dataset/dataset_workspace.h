@@ -6,6 +6,7 @@
 #include "data/inoculation.h"
 #include "dataset/dataset_search.h"
 
+#include <QThreadPool>
 #include <QWidget>
 
 class QCheckBox;
@@ -15,7 +16,6 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
-class QTabWidget;
 class QTableView;
 
 namespace inoculab::ui {
@@ -27,10 +27,14 @@ class DatasetTableModel;
 class FilteredRowsModel;
 class ValidationPanel;
 
+// Lets a widget (a progress bar) be hidden without giving up its place in the layout.
+void keepPlaceWhenHidden(QWidget *widget);
+
 class DatasetWorkspace : public QWidget {
     Q_OBJECT
 public:
     explicit DatasetWorkspace(QWidget *parent = nullptr);
+    ~DatasetWorkspace() override;
 
     DatasetTableModel *model() const { return m_model; }
     // What the table shows: all rows of model(), or the current search's matches.
@@ -64,10 +68,12 @@ Q_SIGNALS:
 private:
     void showCurrentRow();
     void datasetChanged();
+    void startAnalysis();
     void searchFromControls();
     void showSearchResult(const SearchResult &result);
     QWidget *buildSearchBar();
 
+    QThreadPool m_analysisPool;  // first: the panels below run on it
     DatasetTableModel *m_model;
     FilteredRowsModel *m_filter;
     QTableView *m_table;
@@ -88,11 +94,12 @@ private:
     QProgressBar *m_searchProgress;
     QLabel *m_searchStatus;
 
-    QTabWidget *m_bottomTabs;
     ValidationPanel *m_validation;
     DatasetStatsPanel *m_stats;
     QSplitter *m_mainSplitter;
     QSplitter *m_leftSplitter;
+    QSplitter *m_rightSplitter;
+    quint64 m_datasetGeneration = 0;
 };
 
 }  // namespace inoculab::ui

@@ -2,6 +2,7 @@
 
 #include "common/input_error.h"
 #include "dataset/background_job.h"
+#include "dataset/dataset_workspace.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -25,15 +26,16 @@ struct ValidationRun {
 
 }  // namespace
 
-ValidationPanel::ValidationPanel(QWidget *parent)
+ValidationPanel::ValidationPanel(QWidget *parent, QThreadPool *pool)
     : QWidget(parent),
-      m_job(new BackgroundJob(this)),
+      m_job(new BackgroundJob(this, pool)),
       m_summary(new QLabel(this)),
       m_progress(new QProgressBar(this)),
       m_list(new QTreeWidget(this)) {
     m_progress->setRange(0, 1000);
     m_progress->setMaximumWidth(160);
     m_progress->setTextVisible(false);
+    keepPlaceWhenHidden(m_progress);
     m_progress->hide();
     m_summary->setText(tr("No dataset open."));
     m_list->setColumnCount(3);
@@ -50,7 +52,7 @@ ValidationPanel::ValidationPanel(QWidget *parent)
     top->addWidget(m_summary, 1);
     top->addWidget(m_progress);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(top);
     layout->addWidget(m_list, 1);
 
@@ -61,6 +63,8 @@ ValidationPanel::ValidationPanel(QWidget *parent)
 }
 
 bool ValidationPanel::isRunning() const { return m_job->isRunning(); }
+
+void ValidationPanel::cancel() { m_job->cancel(); }
 
 void ValidationPanel::validate(const QString &path, data::DatasetFormat format) {
     m_list->clear();
@@ -115,9 +119,8 @@ void ValidationPanel::show(const data::ValidationReport &report, const QString &
         bool wholeFile = problem.line == 0;
         item->setText(LineColumn, wholeFile ? QString() : QString::number(problem.line));
         item->setText(RowColumn, wholeFile ? QString() : QString::number(problem.row));
-        QString reason = QString::fromStdString(problem.reason);
-        if (problem.column > 0) reason = tr("column %1: %2").arg(problem.column).arg(reason);
-        item->setText(ProblemColumn, reason);
+        // Reasons already name the column where one matters ("invalid JSON at column 47").
+        item->setText(ProblemColumn, QString::fromStdString(problem.reason));
         item->setToolTip(ProblemColumn, QString::fromStdString(data::formatProblem(report.file, problem)));
         item->setData(LineColumn, kRowRole, wholeFile ? -1 : qlonglong(problem.row));
         item->setTextAlignment(LineColumn, Qt::AlignRight | Qt::AlignVCenter);

@@ -7,6 +7,7 @@
 
 class QLabel;
 class QProgressBar;
+class QThreadPool;
 class QTreeWidget;
 class QTreeWidgetItem;
 
@@ -20,11 +21,13 @@ public:
     // The list keeps the first problems; the rest are counted in the summary.
     static constexpr std::size_t kMaxListed = 1000;
 
-    explicit ValidationPanel(QWidget *parent = nullptr);
+    // Passes run on `pool` (see BackgroundJob), or on a thread of the panel's own.
+    explicit ValidationPanel(QWidget *parent = nullptr, QThreadPool *pool = nullptr);
 
     // Starts validating the file (cancelling a run in progress); empty path: clear.
     void validate(const QString &path, data::DatasetFormat format);
     bool isRunning() const;
+    void cancel();
     QTreeWidget *problemList() const { return m_list; }
     const data::ValidationReport &report() const { return m_report; }
 
