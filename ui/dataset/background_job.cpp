@@ -22,11 +22,12 @@ void BackgroundJob::begin(std::shared_ptr<common::CancelToken> token) {
     ++m_generation;
     m_token = token;
     m_tokens.push_back(std::move(token));
+    // Progress first: a progress bar repaints at once on setValue, unless still hidden.
+    Q_EMIT progressChanged(0);
     if (!m_running) {
         m_running = true;
         Q_EMIT runningChanged(true);
     }
-    Q_EMIT progressChanged(0);
 }
 
 void BackgroundJob::end() {

@@ -48,7 +48,6 @@ DatasetStatsPanel::DatasetStatsPanel(QWidget *parent, QThreadPool *pool)
     m_progress->setMaximumWidth(160);
     keepPlaceWhenHidden(m_progress);
     m_progress->hide();
-    m_status->setWordWrap(true);
 
     auto *form = new QFormLayout;
     form->setLabelAlignment(Qt::AlignRight);

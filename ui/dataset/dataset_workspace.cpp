@@ -190,7 +190,12 @@ QWidget *DatasetWorkspace::buildSearchBar() {
     keepPlaceWhenHidden(m_searchProgress);
     m_searchProgress->hide();
     m_showAllButton->setEnabled(false);
-    m_searchStatus->setMinimumWidth(fontMetrics().horizontalAdvance(tr("1,000,000 of 1,000,000 rows match")));
+    // Fixed sizes: text changes at the start and end of a search must not re-lay out (and
+    // so repaint) the window around them.
+    m_searchStatus->setFixedWidth(fontMetrics().horizontalAdvance(tr("1,000,000 of 1,000,000 rows match")) + 8);
+    m_searchButton->setFixedWidth(std::max(
+        m_searchButton->sizeHint().width(),
+        m_searchButton->fontMetrics().horizontalAdvance(tr("Cancel")) + 2 * m_searchButton->sizeHint().height()));
 
     auto *bar = new QWidget(this);
     auto *layout = new QHBoxLayout(bar);
