@@ -142,7 +142,7 @@ void DatasetStatsPanel::show(const data::DatasetStats &stats) {
         return valid == 0 ? QString() : QStringLiteral(" (%1%)").arg(100.0 * double(part) / double(valid), 0, 'f', 1);
     };
     const auto &byRole = stats.messagesByRole;
-    set(kRows, tr("%1 (%2 MB)").arg(n(stats.rows)).arg(double(stats.bytes) / 1e6, 0, 'f', 1));
+    set(kRows, tr("%1 (%2)").arg(n(stats.rows), locale.formattedDataSize(qint64(stats.bytes))));
     set(kInvalid, n(stats.invalidRows));
     set(kMessages, tr("%1 system · %2 user · %3 assistant")
                        .arg(n(byRole[std::size_t(data::Role::System)]))

@@ -12,7 +12,8 @@ namespace {
 
 // A one-line preview of a message, short enough for a table cell.
 QString cellText(const std::string &text) {
-    constexpr qsizetype kMax = 200;
+    // Longer text is elided by the view anyway, and shaping it is what costs in paint.
+    constexpr qsizetype kMax = 120;
     QString s = QString::fromUtf8(text.data(), qsizetype(std::min<std::size_t>(text.size(), kMax * 4)));
     s.replace(QLatin1Char('\n'), QStringLiteral(" ⏎ "));
     if (s.size() > kMax) s = s.left(kMax) + QStringLiteral("…");
