@@ -238,7 +238,7 @@ void DatasetWorkspace::selectRow(int row) {
     if (!source.isValid()) return;
     QModelIndex shown = m_filter->mapFromSource(source);
     if (!shown.isValid()) {
-        showAllRows();
+        clearFilter();
         shown = m_filter->mapFromSource(source);
     }
     m_table->selectionModel()->setCurrentIndex(shown, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
@@ -296,10 +296,14 @@ void DatasetWorkspace::cancelSearch() {
 
 void DatasetWorkspace::showAllRows() {
     int current = currentRow();
+    clearFilter();
+    if (current >= 0) selectRow(current);
+}
+
+void DatasetWorkspace::clearFilter() {
     m_filter->showAll();
     m_showAllButton->setEnabled(false);
     if (!m_searchJob->isRunning()) m_searchStatus->clear();
-    if (current >= 0) selectRow(current);
 }
 
 void DatasetWorkspace::showSearchResult(const SearchResult &result) {

@@ -69,6 +69,7 @@ private:
     void showCurrentRow();
     void datasetChanged();
     void startAnalysis();
+    void clearFilter();
     void searchFromControls();
     void showSearchResult(const SearchResult &result);
     QWidget *buildSearchBar();
