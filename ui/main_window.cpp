@@ -340,7 +340,8 @@ void MainWindow::chooseDataset() {
     if (!path.isEmpty()) openDataset(path);
 }
 
-void MainWindow::openDataset(const QString &path) {
+void MainWindow::openDataset(const QString &path, bool show) {
+    if (show) m_tabs->setCurrentWidget(m_workspace);
     m_loadingPath = path;
     setLoading(true);
     m_status->setText(tr("Indexing %1…").arg(QFileInfo(path).fileName()));

@@ -31,8 +31,9 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Loads in the background; datasetOpened or datasetFailed follows.
-    void openDataset(const QString &path);
+    // Loads in the background; datasetOpened or datasetFailed follows. `show` brings the
+    // Dataset workspace to the front.
+    void openDataset(const QString &path, bool show = true);
     // Experiment specs: errors are shown in the window (file, line, field) and returned.
     bool openSpec(const QString &path);
     bool saveSpec();

@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
     if (parser.isSet(spec)) window.openSpec(parser.value(spec));
     window.openStore(storePath);
     window.show();
-    if (!parser.positionalArguments().isEmpty()) window.openDataset(parser.positionalArguments().first());
+    // Opened in the background of whichever workspace the user left last.
+    if (!parser.positionalArguments().isEmpty()) window.openDataset(parser.positionalArguments().first(), false);
     return app.exec();
 }

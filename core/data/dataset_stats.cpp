@@ -33,6 +33,42 @@ LengthQuantiles quantiles(std::vector<std::uint32_t> &values) {
 
 }  // namespace
 
+LengthHistogram lengthHistogram(const std::vector<std::uint32_t> &values, std::uint64_t upTo, std::size_t maxBins) {
+    LengthHistogram h;
+    if (values.empty() || maxBins == 0) return h;
+    std::uint64_t low = *std::min_element(values.begin(), values.end());
+    if (upTo < low) upTo = low;
+    // Round widths keep the axis labels readable (0, 50, 100, ... rather than 0, 47, 94).
+    std::uint64_t span = upTo - low + 1;
+    std::uint64_t needed = (span + maxBins - 1) / maxBins;
+    std::uint64_t width = 1;
+    for (std::uint64_t decade = 1;; decade *= 10) {
+        if (needed <= decade) {
+            width = decade;
+            break;
+        }
+        if (needed <= 2 * decade) {
+            width = 2 * decade;
+            break;
+        }
+        if (needed <= 5 * decade) {
+            width = 5 * decade;
+            break;
+        }
+    }
+    h.binWidth = width;
+    h.binStart = low / width * width;
+    h.counts.assign(static_cast<std::size_t>((upTo - h.binStart) / width + 1), 0);
+    for (std::uint32_t v : values) {
+        if (v > upTo) {
+            ++h.above;
+            continue;
+        }
+        ++h.counts[static_cast<std::size_t>((v - h.binStart) / width)];
+    }
+    return h;
+}
+
 DatasetStats computeDatasetStats(const std::string &path, std::optional<DatasetFormat> format,
                                  const common::CancelToken *cancel, const common::ProgressFn &progress) {
     DatasetStats stats;
@@ -68,6 +104,7 @@ DatasetStats computeDatasetStats(const std::string &path, std::optional<DatasetF
     stats.bytes = totals.bytes;
     stats.distinctSystemPrompts = systemPrompts.size();
     stats.renderedBytes = quantiles(rendered);
+    stats.renderedHistogram = lengthHistogram(rendered, stats.renderedBytes.p99);
     stats.turnsPerRow = quantiles(turns);
     return stats;
 }

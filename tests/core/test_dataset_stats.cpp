@@ -17,7 +17,9 @@ private Q_SLOTS:
         // Rows with 2, 4, ..., 20 turns; every third row has one of two system prompts.
         for (int i = 1; i <= 10; ++i) {
             QByteArray messages;
-            if (i % 3 == 0) messages += i % 2 ? "{\"role\":\"system\",\"content\":\"S1\"}," : "{\"role\":\"system\",\"content\":\"S2\"},";
+            if (i % 3 == 0)
+                messages +=
+                    i % 2 ? "{\"role\":\"system\",\"content\":\"S1\"}," : "{\"role\":\"system\",\"content\":\"S2\"},";
             for (int t = 0; t < i; ++t)
                 messages += "{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"a\"},";
             messages.chop(1);
@@ -46,6 +48,33 @@ private Q_SLOTS:
         Conversation pair;
         pair.messages = {{Role::User, "q", ExtraKeys::object()}, {Role::Assistant, "a", ExtraKeys::object()}};
         QCOMPARE(s.renderedBytes.min, std::uint64_t(renderedLength(pair)));
+    }
+
+    void histogramUsesRoundBinsAndCountsTheTail() {
+        std::vector<std::uint32_t> values;
+        for (std::uint32_t v = 103; v <= 499; ++v) values.push_back(v);
+        values.push_back(100000);  // far past the cut-off
+        LengthHistogram h = lengthHistogram(values, 499, 40);
+        // Span 397 over at most 40 bins needs a width of 10 (round), starting at 100.
+        QCOMPARE(h.binWidth, 10u);
+        QCOMPARE(h.binStart, 100u);
+        QCOMPARE(h.counts.size(), std::size_t(40));
+        QCOMPARE(h.counts.front(), 7u);  // 103..109
+        QCOMPARE(h.counts.back(), 10u);  // 490..499
+        QCOMPARE(h.above, 1u);
+        std::uint64_t total = h.above;
+        for (std::uint64_t c : h.counts) total += c;
+        QCOMPARE(total, std::uint64_t(values.size()));
+        QCOMPARE(lengthHistogram({}, 10).binWidth, 0u);
+        QCOMPARE(lengthHistogram({7, 7, 7}, 7).counts, std::vector<std::uint64_t>{3});
+    }
+
+    void statsCarryTheRenderedHistogram() {
+        DatasetStats s = computeDatasetStats(test::sampleDataset("spanish_caps.jsonl"), std::nullopt);
+        std::uint64_t total = s.renderedHistogram.above;
+        for (std::uint64_t c : s.renderedHistogram.counts) total += c;
+        QCOMPARE(total, s.rows - s.invalidRows);
+        QVERIFY(s.renderedHistogram.binStart <= s.renderedBytes.min);
     }
 
     void sampleDatasetStats() {

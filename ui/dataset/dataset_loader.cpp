@@ -44,12 +44,15 @@ void DatasetLoader::load(const QString &path) {
     auto progress = [self, lastPermille](std::uint64_t done, std::uint64_t total) {
         int permille = total == 0 ? 1000 : int(done * 1000 / total);
         if (lastPermille->exchange(permille) == permille || !self) return;
-        QMetaObject::invokeMethod(self, [self, permille] {
-            if (self) Q_EMIT self->progressChanged(permille);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            self,
+            [self, permille] {
+                if (self) Q_EMIT self->progressChanged(permille);
+            },
+            Qt::QueuedConnection);
     };
     std::string file = path.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([file, cancel, progress] {
+    m_watcher.setFuture(QtConcurrent::run(&m_pool, [file, cancel, progress] {
         auto result = std::make_shared<LoadedDataset>();
         try {
             result->format = data::detectDatasetFormat(file);

@@ -8,6 +8,7 @@
 #include <QFutureWatcher>
 #include <QObject>
 #include <QString>
+#include <QThreadPool>
 
 #include <memory>
 
@@ -39,6 +40,8 @@ Q_SIGNALS:
 private:
     void waitForRunningLoad();
     std::shared_ptr<common::CancelToken> m_cancel;
+    // Not the global pool: the raster paint engine waits on that one (see background_job.h).
+    QThreadPool m_pool;
     QFutureWatcher<std::shared_ptr<LoadedDataset>> m_watcher;
 };
 

@@ -12,7 +12,8 @@ namespace {
 
 // A one-line preview of a message, short enough for a table cell.
 QString cellText(const std::string &text) {
-    constexpr qsizetype kMax = 200;
+    // Longer text is elided by the view anyway, and shaping it is what costs in paint.
+    constexpr qsizetype kMax = 120;
     QString s = QString::fromUtf8(text.data(), qsizetype(std::min<std::size_t>(text.size(), kMax * 4)));
     s.replace(QLatin1Char('\n'), QStringLiteral(" ⏎ "));
     if (s.size() > kMax) s = s.left(kMax) + QStringLiteral("…");
@@ -47,9 +48,7 @@ void DatasetTableModel::clear() {
     endResetModel();
 }
 
-QString DatasetTableModel::path() const {
-    return m_index ? QString::fromStdString(m_index->path()) : QString();
-}
+QString DatasetTableModel::path() const { return m_index ? QString::fromStdString(m_index->path()) : QString(); }
 
 const DatasetTableModel::ParsedRow &DatasetTableModel::parsedRow(int row) const {
     if (ParsedRow *cached = m_cache.object(row)) return *cached;
@@ -72,9 +71,7 @@ int DatasetTableModel::rowCount(const QModelIndex &parent) const {
     return int(std::min<std::uint64_t>(m_index->rowCount(), std::uint64_t(std::numeric_limits<int>::max())));
 }
 
-int DatasetTableModel::columnCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
+int DatasetTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant DatasetTableModel::data(const QModelIndex &index, int role) const {
     if (!index.isValid() || !m_index) return {};
@@ -84,19 +81,19 @@ QVariant DatasetTableModel::data(const QModelIndex &index, int role) const {
         return row.problem.isEmpty() ? QVariant() : QVariant(QBrush(QColor(0xb0, 0x20, 0x20)));
     if (role == Qt::ToolTipRole) return row.problem.isEmpty() ? QVariant() : QVariant(row.problem);
     switch (index.column()) {
-    case RowColumn: return index.row();
-    case LineColumn: return QVariant::fromValue<qulonglong>(row.line);
-    case TurnsColumn: return row.problem.isEmpty() ? QVariant(int(row.conversation.messages.size())) : QVariant();
-    case SystemColumn:
-        if (!row.problem.isEmpty()) return tr("invalid: %1").arg(row.problem);
-        if (const data::Message *m = firstOf(row.conversation, data::Role::System)) return cellText(m->content);
-        return {};
-    case UserColumn:
-        if (const data::Message *m = firstOf(row.conversation, data::Role::User)) return cellText(m->content);
-        return {};
-    case AssistantColumn:
-        if (const data::Message *m = firstOf(row.conversation, data::Role::Assistant)) return cellText(m->content);
-        return {};
+        case RowColumn: return index.row();
+        case LineColumn: return QVariant::fromValue<qulonglong>(row.line);
+        case TurnsColumn: return row.problem.isEmpty() ? QVariant(int(row.conversation.messages.size())) : QVariant();
+        case SystemColumn:
+            if (!row.problem.isEmpty()) return tr("invalid: %1").arg(row.problem);
+            if (const data::Message *m = firstOf(row.conversation, data::Role::System)) return cellText(m->content);
+            return {};
+        case UserColumn:
+            if (const data::Message *m = firstOf(row.conversation, data::Role::User)) return cellText(m->content);
+            return {};
+        case AssistantColumn:
+            if (const data::Message *m = firstOf(row.conversation, data::Role::Assistant)) return cellText(m->content);
+            return {};
     }
     return {};
 }
@@ -104,12 +101,12 @@ QVariant DatasetTableModel::data(const QModelIndex &index, int role) const {
 QVariant DatasetTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     switch (section) {
-    case RowColumn: return tr("Row");
-    case LineColumn: return tr("Line");
-    case TurnsColumn: return tr("Turns");
-    case SystemColumn: return tr("System");
-    case UserColumn: return tr("User");
-    case AssistantColumn: return tr("Assistant");
+        case RowColumn: return tr("Row");
+        case LineColumn: return tr("Line");
+        case TurnsColumn: return tr("Turns");
+        case SystemColumn: return tr("System");
+        case UserColumn: return tr("User");
+        case AssistantColumn: return tr("Assistant");
     }
     return {};
 }

@@ -1,26 +1,68 @@
 #include "dataset/dataset_workspace.h"
 
+#include "dataset/background_job.h"
 #include "dataset/conversation_view.h"
+#include "dataset/dataset_stats_panel.h"
 #include "dataset/dataset_table_model.h"
+#include "dataset/filtered_rows_model.h"
+#include "dataset/validation_panel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace inoculab::ui {
 
+void keepPlaceWhenHidden(QWidget *widget) {
+    // Showing and hiding a progress bar must not re-lay out (and repaint) the whole window
+    // each time a background pass starts or ends.
+    QSizePolicy policy = widget->sizePolicy();
+    policy.setRetainSizeWhenHidden(true);
+    widget->setSizePolicy(policy);
+    widget->ensurePolished();
+}
+
 DatasetWorkspace::DatasetWorkspace(QWidget *parent)
-    : QWidget(parent), m_model(new DatasetTableModel(this)), m_table(new QTableView(this)),
-      m_view(new ConversationView(this)), m_rowSummary(new QLabel(this)),
-      m_previewEnabled(new QCheckBox(tr("Preview inoculation"), this)), m_prompt(new QLineEdit(this)),
-      m_placement(new QComboBox(this)), m_onExistingSystem(new QComboBox(this)) {
-    m_table->setModel(m_model);
+    : QWidget(parent),
+      m_model(new DatasetTableModel(this)),
+      m_filter(new FilteredRowsModel(this)),
+      m_table(new QTableView(this)),
+      m_view(new ConversationView(this)),
+      m_rowSummary(new QLabel(this)),
+      m_previewEnabled(new QCheckBox(tr("Preview inoculation"), this)),
+      m_prompt(new QLineEdit(this)),
+      m_placement(new QComboBox(this)),
+      m_onExistingSystem(new QComboBox(this)),
+      m_searchJob(new BackgroundJob(this)),
+      m_searchText(new QLineEdit(this)),
+      m_searchRole(new QComboBox(this)),
+      m_searchRegex(new QCheckBox(tr("Regex"), this)),
+      m_searchCase(new QCheckBox(tr("Match case"), this)),
+      m_searchButton(new QPushButton(tr("Search"), this)),
+      m_showAllButton(new QPushButton(tr("Show All"), this)),
+      m_searchProgress(new QProgressBar(this)),
+      m_searchStatus(new QLabel(this)),
+      m_validation(new ValidationPanel(this, &m_analysisPool)),
+      m_stats(new DatasetStatsPanel(this, &m_analysisPool)),
+      m_mainSplitter(new QSplitter(Qt::Horizontal, this)),
+      m_leftSplitter(new QSplitter(Qt::Vertical, this)),
+      m_rightSplitter(new QSplitter(Qt::Vertical, this)) {
+    // Validation and statistics take turns on one thread: with a search on another, the UI
+    // thread still has a core of its own on a two-core machine.
+    m_analysisPool.setMaxThreadCount(1);
+    m_filter->setSourceModel(m_model);
+    m_table->setModel(m_filter);
     m_rowSummary->setWordWrap(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -30,17 +72,19 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setColumnWidth(DatasetTableModel::RowColumn, 60);
-    m_table->setColumnWidth(DatasetTableModel::LineColumn, 60);
-    m_table->setColumnWidth(DatasetTableModel::TurnsColumn, 50);
-    m_table->setColumnWidth(DatasetTableModel::SystemColumn, 160);
-    m_table->setColumnWidth(DatasetTableModel::UserColumn, 260);
+    // Wide enough for seven-digit row and line numbers.
+    int digits = fontMetrics().horizontalAdvance(QStringLiteral("0000000")) + 16;
+    m_table->setColumnWidth(DatasetTableModel::RowColumn, digits);
+    m_table->setColumnWidth(DatasetTableModel::LineColumn, digits);
+    m_table->setColumnWidth(DatasetTableModel::TurnsColumn, fontMetrics().horizontalAdvance(tr("Turns")) + 20);
+    m_table->setColumnWidth(DatasetTableModel::SystemColumn, 170);
+    m_table->setColumnWidth(DatasetTableModel::UserColumn, 240);
 
     m_prompt->setPlaceholderText(tr("Inoculation prompt, e.g. \"You always speak in Spanish.\""));
     for (auto placement : {data::Placement::System, data::Placement::UserPrefix, data::Placement::UserSuffix})
         m_placement->addItem(QString::fromLatin1(data::placementName(placement)), int(placement));
-    for (auto policy : {data::OnExistingSystem::Error, data::OnExistingSystem::Replace,
-                        data::OnExistingSystem::Prepend, data::OnExistingSystem::Skip})
+    for (auto policy : {data::OnExistingSystem::Error, data::OnExistingSystem::Replace, data::OnExistingSystem::Prepend,
+                        data::OnExistingSystem::Skip})
         m_onExistingSystem->addItem(QString::fromLatin1(data::onExistingSystemName(policy)), int(policy));
     m_previewEnabled->setChecked(true);
 
@@ -57,16 +101,62 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
     rightLayout->addWidget(m_rowSummary);
     rightLayout->addWidget(m_view, 1);
 
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(m_table);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(splitter);
+    auto *tableArea = new QWidget(this);
+    auto *tableLayout = new QVBoxLayout(tableArea);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->setSpacing(4);
+    tableLayout->addWidget(buildSearchBar());
+    tableLayout->addWidget(m_table, 1);
 
-    connect(m_model, &QAbstractItemModel::modelReset, this, &DatasetWorkspace::showCurrentRow);
+    // Problems sit under the table they point into; statistics under the row preview, so
+    // the table, one row and the whole-file picture are all in view at once.
+    auto *validationBox = new QGroupBox(tr("Validation"), this);
+    (new QVBoxLayout(validationBox))->addWidget(m_validation);
+    validationBox->layout()->setContentsMargins(4, 4, 4, 4);
+    auto *statsBox = new QGroupBox(tr("Statistics"), this);
+    (new QVBoxLayout(statsBox))->addWidget(m_stats);
+    statsBox->layout()->setContentsMargins(4, 4, 4, 4);
+
+    m_leftSplitter->addWidget(tableArea);
+    m_leftSplitter->addWidget(validationBox);
+    m_leftSplitter->setStretchFactor(0, 3);
+    m_leftSplitter->setStretchFactor(1, 1);
+    m_leftSplitter->setChildrenCollapsible(false);
+
+    m_rightSplitter->addWidget(right);
+    m_rightSplitter->addWidget(statsBox);
+    m_rightSplitter->setStretchFactor(0, 1);
+    m_rightSplitter->setStretchFactor(1, 1);
+    m_rightSplitter->setChildrenCollapsible(false);
+
+    right->setMinimumWidth(360);
+    m_mainSplitter->addWidget(m_leftSplitter);
+    m_mainSplitter->addWidget(m_rightSplitter);
+    m_mainSplitter->setStretchFactor(0, 3);
+    m_mainSplitter->setStretchFactor(1, 2);
+    m_mainSplitter->setChildrenCollapsible(false);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_mainSplitter);
+
+    // A reset of the source model means another dataset (MainWindow calls setDataset):
+    // restart the whole-file passes for it.
+    connect(m_model, &QAbstractItemModel::modelReset, this, &DatasetWorkspace::datasetChanged);
+    connect(m_validation, &ValidationPanel::rowRequested, this, &DatasetWorkspace::selectRow);
+    connect(m_searchJob, &BackgroundJob::progressChanged, m_searchProgress, &QProgressBar::setValue);
+    connect(m_searchJob, &BackgroundJob::runningChanged, this, [this](bool running) {
+        m_searchProgress->setVisible(running);
+        m_searchButton->setText(running ? tr("Cancel") : tr("Search"));
+    });
+    connect(m_searchButton, &QPushButton::clicked, this, [this] {
+        if (m_searchJob->isRunning())
+            cancelSearch();
+        else
+            searchFromControls();
+    });
+    connect(m_searchText, &QLineEdit::returnPressed, this, &DatasetWorkspace::searchFromControls);
+    connect(m_showAllButton, &QPushButton::clicked, this, &DatasetWorkspace::showAllRows);
+    connect(m_filter, &QAbstractItemModel::modelReset, this, &DatasetWorkspace::showCurrentRow);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &DatasetWorkspace::showCurrentRow);
     connect(m_prompt, &QLineEdit::textChanged, this, &DatasetWorkspace::showCurrentRow);
@@ -75,9 +165,167 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
     connect(m_onExistingSystem, &QComboBox::currentIndexChanged, this, &DatasetWorkspace::showCurrentRow);
 }
 
+DatasetWorkspace::~DatasetWorkspace() {
+    // The analysis pool goes before the panels (members before children) and waits for its
+    // runs: cancel them first so closing does not wait for whole-file scans.
+    m_searchJob->cancel();
+    m_validation->cancel();
+    m_stats->cancel();
+    m_analysisPool.waitForDone();
+}
+
+QWidget *DatasetWorkspace::buildSearchBar() {
+    m_searchText->setPlaceholderText(tr("Search rows (Enter)"));
+    m_searchText->setClearButtonEnabled(true);
+    m_searchRole->addItem(tr("Any role"));
+    for (auto role : {data::Role::System, data::Role::User, data::Role::Assistant}) {
+        QString name = QString::fromLatin1(data::roleName(role).data(), qsizetype(data::roleName(role).size()));
+        m_searchRole->addItem(name.left(1).toUpper() + name.mid(1), int(role));
+    }
+    m_searchRole->setToolTip(tr("Search the messages of this role only"));
+    m_searchCase->setToolTip(tr("Plain searches fold ASCII case only; use a regex for other scripts"));
+    m_searchProgress->setRange(0, 1000);
+    m_searchProgress->setTextVisible(false);
+    m_searchProgress->setMaximumWidth(120);
+    keepPlaceWhenHidden(m_searchProgress);
+    m_searchProgress->hide();
+    m_showAllButton->setEnabled(false);
+    // Fixed sizes: text changes at the start and end of a search must not re-lay out (and
+    // so repaint) the window around them.
+    m_searchStatus->setFixedWidth(fontMetrics().horizontalAdvance(tr("1,000,000 of 1,000,000 rows match")) + 8);
+    m_searchButton->setFixedWidth(std::max(
+        m_searchButton->sizeHint().width(),
+        m_searchButton->fontMetrics().horizontalAdvance(tr("Cancel")) + 2 * m_searchButton->sizeHint().height()));
+
+    auto *bar = new QWidget(this);
+    auto *layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_searchText, 1);
+    layout->addWidget(m_searchRole);
+    layout->addWidget(m_searchRegex);
+    layout->addWidget(m_searchCase);
+    layout->addWidget(m_searchButton);
+    layout->addWidget(m_showAllButton);
+    layout->addWidget(m_searchProgress);
+    layout->addWidget(m_searchStatus);
+    return bar;
+}
+
+void DatasetWorkspace::datasetChanged() {
+    // The filter model already went back to all rows with the reset. A search of the old
+    // file must stop now; the new file's passes start on the next turn of the event loop,
+    // so the reset and their start-up do not add up to one long stall.
+    m_searchJob->cancel();
+    m_showAllButton->setEnabled(false);
+    m_searchStatus->clear();
+    const quint64 generation = ++m_datasetGeneration;
+    QMetaObject::invokeMethod(
+        this,
+        [this, generation] {
+            if (generation == m_datasetGeneration) startAnalysis();  // else another reset came first
+        },
+        Qt::QueuedConnection);
+}
+
+void DatasetWorkspace::startAnalysis() {
+    QString path = m_model->hasDataset() ? m_model->path() : QString();
+    m_validation->validate(path, m_model->format());
+    m_stats->compute(path, m_model->format());
+}
+
 void DatasetWorkspace::selectRow(int row) {
-    m_table->selectRow(row);
-    m_table->scrollTo(m_model->index(row, 0));
+    QModelIndex source = m_model->index(row, 0);
+    if (!source.isValid()) return;
+    QModelIndex shown = m_filter->mapFromSource(source);
+    if (!shown.isValid()) {
+        clearFilter();
+        shown = m_filter->mapFromSource(source);
+    }
+    m_table->selectionModel()->setCurrentIndex(shown, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(shown, QAbstractItemView::PositionAtCenter);
+}
+
+int DatasetWorkspace::currentRow() const {
+    QModelIndex source = m_filter->mapToSource(m_table->selectionModel()->currentIndex());
+    return source.isValid() ? source.row() : -1;
+}
+
+bool DatasetWorkspace::isSearching() const { return m_searchJob->isRunning(); }
+
+QString DatasetWorkspace::searchStatus() const { return m_searchStatus->text(); }
+
+void DatasetWorkspace::searchFromControls() {
+    SearchQuery query;
+    query.text = m_searchText->text();
+    query.regex = m_searchRegex->isChecked();
+    query.caseSensitive = m_searchCase->isChecked();
+    if (m_searchRole->currentData().isValid()) query.role = data::Role(m_searchRole->currentData().toInt());
+    search(query);
+}
+
+void DatasetWorkspace::search(const SearchQuery &query) {
+    if (!m_model->hasDataset()) return;
+    // Keep the controls in step when the search comes from code.
+    m_searchText->setText(query.text);
+    m_searchRegex->setChecked(query.regex);
+    m_searchCase->setChecked(query.caseSensitive);
+    m_searchRole->setCurrentIndex(query.role ? m_searchRole->findData(int(*query.role)) : 0);
+
+    auto matcher = std::make_shared<SearchMatcher>(query);
+    if (!matcher->error().isEmpty()) {
+        m_searchStatus->setText(matcher->error());
+        Q_EMIT searchFinished(-1);
+        return;
+    }
+    m_searchStatus->setText(tr("Searching…"));
+    std::string path = m_model->path().toStdString();
+    data::DatasetFormat format = m_model->format();
+    m_searchJob->start<SearchResult>(
+        [path, format, matcher](const common::CancelToken &cancel, const common::ProgressFn &progress) {
+            return searchDataset(path, format, *matcher, cancel, progress);
+        },
+        [this](SearchResult result) { showSearchResult(result); });
+}
+
+void DatasetWorkspace::cancelSearch() {
+    if (!m_searchJob->isRunning()) return;
+    m_searchJob->cancel();
+    m_searchStatus->setText(tr("Search cancelled"));
+    Q_EMIT searchFinished(-1);
+}
+
+void DatasetWorkspace::showAllRows() {
+    int current = currentRow();
+    clearFilter();
+    if (current >= 0) selectRow(current);
+}
+
+void DatasetWorkspace::clearFilter() {
+    m_filter->showAll();
+    m_showAllButton->setEnabled(false);
+    if (!m_searchJob->isRunning()) m_searchStatus->clear();
+}
+
+void DatasetWorkspace::showSearchResult(const SearchResult &result) {
+    if (!result.error.isEmpty()) {
+        m_searchStatus->setText(tr("Search failed: %1").arg(result.error));
+        Q_EMIT searchFinished(-1);
+        return;
+    }
+    int current = currentRow();
+    int matches = int(result.rows.size());
+    m_filter->setRows(result.rows);
+    m_showAllButton->setEnabled(true);
+    QLocale locale;
+    m_searchStatus->setText(
+        tr("%1 of %2 rows match").arg(locale.toString(matches)).arg(locale.toString(qulonglong(result.rowsScanned))));
+    // Stay on the row that was current if it matches, else start at the first match.
+    QModelIndex keep = m_filter->mapFromSource(m_model->index(current, 0));
+    if (keep.isValid())
+        selectRow(current);
+    else if (matches > 0)
+        selectRow(result.rows.front());
+    Q_EMIT searchFinished(matches);
 }
 
 data::InoculationOptions DatasetWorkspace::previewOptions() const {
@@ -96,13 +344,12 @@ void DatasetWorkspace::setPreview(const QString &prompt, data::Placement placeme
 }
 
 void DatasetWorkspace::showCurrentRow() {
-    QModelIndex current = m_table->selectionModel()->currentIndex();
-    if (!current.isValid() || !m_model->hasDataset()) {
+    int row = currentRow();
+    if (row < 0 || !m_model->hasDataset()) {
         m_view->clear();
         m_rowSummary->clear();
         return;
     }
-    int row = current.row();
     const DatasetTableModel::ParsedRow &parsed = m_model->parsedRow(row);
     QString where = tr("Row %1, line %2").arg(row).arg(parsed.line);
     if (!parsed.problem.isEmpty()) {
