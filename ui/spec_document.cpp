@@ -79,6 +79,7 @@ void SpecDocument::reset() {
     spec.conditions.push_back({"baseline", {}});
     spec.seeds = {0};
     spec.training.steps = 100;
+    spec.training.maxLength = spec.baseModel.toy.context;  // a toy model reads no further
     spec.traits.push_back({});
     spec.traits.back().name = "all_caps";
     m_undo.clear();

@@ -19,8 +19,6 @@
 #include "data/inoculation.h"
 
 #include <QApplication>
-#include <QSettings>
-#include <QStandardPaths>
 #include <QChartView>
 #include <QDir>
 #include <QElapsedTimer>
@@ -28,7 +26,9 @@
 #include <QFile>
 #include <QHeaderView>
 #include <QMessageBox>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTextBlock>
 #include <QTimer>

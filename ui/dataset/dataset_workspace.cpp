@@ -177,6 +177,7 @@ DatasetWorkspace::~DatasetWorkspace() {
 QWidget *DatasetWorkspace::buildSearchBar() {
     m_searchText->setPlaceholderText(tr("Search rows (Enter)"));
     m_searchText->setClearButtonEnabled(true);
+    m_searchText->setMinimumWidth(160);  // room for a phrase next to the role and option controls
     m_searchRole->addItem(tr("Any role"));
     for (auto role : {data::Role::System, data::Role::User, data::Role::Assistant}) {
         QString name = QString::fromLatin1(data::roleName(role).data(), qsizetype(data::roleName(role).size()));
@@ -197,17 +198,25 @@ QWidget *DatasetWorkspace::buildSearchBar() {
         m_searchButton->sizeHint().width(),
         m_searchButton->fontMetrics().horizontalAdvance(tr("Cancel")) + 2 * m_searchButton->sizeHint().height()));
 
+    // Controls on one line, progress and outcome on the next: on one line together they made
+    // the workspace too wide for a laptop screen.
     auto *bar = new QWidget(this);
-    auto *layout = new QHBoxLayout(bar);
+    auto *layout = new QVBoxLayout(bar);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_searchText, 1);
-    layout->addWidget(m_searchRole);
-    layout->addWidget(m_searchRegex);
-    layout->addWidget(m_searchCase);
-    layout->addWidget(m_searchButton);
-    layout->addWidget(m_showAllButton);
-    layout->addWidget(m_searchProgress);
-    layout->addWidget(m_searchStatus);
+    layout->setSpacing(2);
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(m_searchText, 1);
+    controls->addWidget(m_searchRole);
+    controls->addWidget(m_searchRegex);
+    controls->addWidget(m_searchCase);
+    controls->addWidget(m_searchButton);
+    controls->addWidget(m_showAllButton);
+    auto *outcome = new QHBoxLayout;
+    outcome->addWidget(m_searchProgress);
+    outcome->addWidget(m_searchStatus);
+    outcome->addStretch(1);
+    layout->addLayout(controls);
+    layout->addLayout(outcome);
     return bar;
 }
 
