@@ -111,6 +111,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_navigator, &ExperimentNavigator::experimentSelected, this, [this](std::int64_t id, const QString &name) {
         m_results->setExperiment(m_navigator->storePath(), id, name);
     });
+    connect(m_jobs, &JobsWorkspace::runsChanged, m_navigator, &ExperimentNavigator::refresh);
     // Workers write to the store from their own processes; show their progress as it lands.
     m_refresh->setInterval(3000);
     connect(m_refresh, &QTimer::timeout, this, [this] {

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QProcessEnvironment>
 #include <QThread>
+#include <QTime>
 #include <QTimer>
 
 #include <csignal>
@@ -191,6 +192,34 @@ void JobRunner::readEvents(RunJob &job) {
         job.pendingOutput.remove(0, end + 1);
         const QString kind = event.value(QLatin1String("event")).toString();
         const bool pretrain = event.value(QLatin1String("kind")) == QLatin1String("pretrain");
+        auto note = [&job](const QString &line) {
+            job.history << QTime::currentTime().toString(QStringLiteral("HH:mm:ss ")) + line;
+        };
+        if (kind == QLatin1String("start")) {
+            note(pretrain
+                     ? tr("pretraining the base model: %1 steps").arg(event.value(QLatin1String("steps")).toInteger())
+                     : tr("finetuning %1 steps from step %2 on %3 (%4 rows)")
+                           .arg(event.value(QLatin1String("steps")).toInteger())
+                           .arg(event.value(QLatin1String("from_step")).toInteger())
+                           .arg(event.value(QLatin1String("device")).toString())
+                           .arg(event.value(QLatin1String("rows")).toInteger()));
+        } else if (kind == QLatin1String("eval")) {
+            QStringList means;
+            const QJsonObject contexts = event.value(QLatin1String("means")).toObject();
+            for (auto c = contexts.begin(); c != contexts.end(); ++c) {
+                const QJsonObject traits = c.value().toObject();
+                for (auto t = traits.begin(); t != traits.end(); ++t)
+                    means
+                        << QStringLiteral("%1/%2 %3").arg(c.key(), t.key()).arg(t.value().toDouble(qQNaN()), 0, 'f', 3);
+            }
+            note(tr("evaluated at step %1: %2")
+                     .arg(event.value(QLatin1String("step")).toInteger())
+                     .arg(means.join(", ")));
+        } else if (kind == QLatin1String("done")) {
+            note(tr("%1 at step %2")
+                     .arg(event.value(QLatin1String("status")).toString())
+                     .arg(event.value(QLatin1String("step")).toInteger()));
+        }
         if (kind == QLatin1String("start") && !pretrain) {
             job.steps = event.value(QLatin1String("steps")).toInteger();
             job.fromStep = job.step = event.value(QLatin1String("from_step")).toInteger();

@@ -34,6 +34,7 @@ struct RunJob {
     std::int64_t clockStep = 0;
     QProcess *process = nullptr;
     QByteArray pendingOutput;  // a partial stdout line
+    QStringList history;       // what the worker reported besides steps, one line each
 
     bool isActive() const { return process != nullptr; }
     QString label() const { return condition + QStringLiteral("/seed") + QString::number(seed); }

@@ -92,6 +92,7 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     bottom->addWidget(m_log);
     bottom->setStretchFactor(0, 3);
     bottom->setStretchFactor(1, 2);
+    bottom->setSizes({600, 400});
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_table);
     split->addWidget(bottom);
@@ -115,7 +116,15 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
         const RunJob &job = *m_runner->jobs().at(std::size_t(index));
         int row = rowOf(job.condition, job.seed);
         if (row >= 0) updateRow(row);
-        if (!job.isActive()) refresh();  // the store has its final word now
+        auto selected = selectedRuns();
+        if (!selected.empty() && selected.front().first == job.condition && selected.front().second == job.seed)
+            showSelectedLog();
+        const bool active = job.isActive();
+        if (active != m_wasActive[{job.condition, job.seed}]) {
+            m_wasActive[{job.condition, job.seed}] = active;
+            if (!active) refresh();  // the store has its final word now
+            Q_EMIT runsChanged();
+        }
     });
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &JobsWorkspace::showSelectedLog);
     connect(m_doc, &SpecDocument::changed, this, &JobsWorkspace::rebuildRows);
@@ -124,6 +133,8 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
 }
 
 QString JobsWorkspace::message() const { return m_message->text(); }
+
+void JobsWorkspace::setMaxParallel(int jobs) { m_parallel->setValue(jobs); }
 
 void JobsWorkspace::setStore(const QString &storePath) {
     m_storePath = storePath;
@@ -276,17 +287,23 @@ void JobsWorkspace::cancelRun(const QString &condition, std::uint64_t seed) {
 void JobsWorkspace::showSelectedLog() {
     auto runs = selectedRuns();
     if (runs.empty()) return;
-    // Where this window's workers and `experiment run`'s write it alike.
+    QString text;
+    int index = m_runner->find(runs.front().first, runs.front().second);
+    if (index >= 0 && !m_runner->jobs()[std::size_t(index)]->history.isEmpty())
+        text = m_runner->jobs()[std::size_t(index)]->history.join('\n') + QStringLiteral("\n\n");
+    // Where this window's workers and `experiment run`'s write their stderr alike.
     QString path = m_cacheDir + QStringLiteral("/jobs/") + m_specHash.left(16) + QStringLiteral("/") +
                    runs.front().first + QStringLiteral("-seed") + QString::number(runs.front().second) +
                    QStringLiteral(".log");
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        m_log->setPlainText(tr("No log yet (%1)").arg(path));
-        return;
+    if (file.open(QIODevice::ReadOnly) && file.size() > 0) {
+        if (file.size() > 65536) file.seek(file.size() - 65536);  // the tail is what matters
+        text += tr("stderr (%1):\n").arg(path) + QString::fromUtf8(file.readAll());
+    } else {
+        text += tr("stderr (%1): nothing written").arg(path);
     }
-    if (file.size() > 65536) file.seek(file.size() - 65536);  // the tail is what matters
-    m_log->setPlainText(QString::fromUtf8(file.readAll()));
+    if (m_log->toPlainText() == text) return;
+    m_log->setPlainText(text);
     m_log->moveCursor(QTextCursor::End);
 }
 

@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,11 @@ public:
     QTableWidget *table() const { return m_table; }
     QPlainTextEdit *logView() const { return m_log; }
     QString message() const;
+    void setMaxParallel(int jobs);
+
+Q_SIGNALS:
+    // A worker started or ended: what the store says of the experiment changed.
+    void runsChanged();
 
 private:
     struct Row {
@@ -62,6 +68,7 @@ private:
     SpecDocument *m_doc;
     QString m_storePath, m_cacheDir, m_specHash;
     std::vector<Row> m_rows;
+    std::map<std::pair<QString, std::uint64_t>, bool> m_wasActive;
     JobRunner *m_runner;
     LossChart *m_chart;
     QLabel *m_title;

@@ -73,8 +73,11 @@ void LossChart::redraw() {
             high = std::max(high, p.y());
         }
     m_steps->setRange(0, maxStep);
-    if (std::isfinite(low))
+    if (std::isfinite(low)) {
         m_loss->setRange(std::max(0.0, low - 0.05 * (high - low)), high + 0.05 * (high - low) + 1e-6);
+        m_loss->applyNiceNumbers();
+    }
+    m_steps->applyNiceNumbers();
 }
 
 }  // namespace inoculab::ui

@@ -1,0 +1,218 @@
+// The Jobs workspace with real worker processes: a tiny run reaches done; a run is cancelled
+// (graceful: checkpointed) and resumed from its step; a worker killed with SIGKILL is
+// reported with how it ended and resumed from its last checkpoint; a new window finds the
+// same history in the store, the killed run shown as interrupted. The event loop's longest
+// stall while jobs train and the loss chart updates is measured and printed.
+#include "test_support.h"
+
+#include "screenshots.h"
+
+#include "jobs/job_runner.h"
+#include "jobs/jobs_workspace.h"
+#include "jobs/loss_chart.h"
+#include "main_window.h"
+#include "spec_document.h"
+
+#include "store/results_store.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTimer>
+
+#include <csignal>
+
+using namespace inoculab;
+using ui::JobRunner;
+using ui::MainWindow;
+using ui::RunJob;
+
+namespace {
+
+// The longest gap between turns of the event loop while it runs.
+class StallMeter {
+public:
+    StallMeter() {
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            if (m_clock.isValid()) m_longest = std::max(m_longest, m_clock.nsecsElapsed() / 1e6);
+            m_clock.restart();
+        });
+        m_timer.start();
+    }
+    double longestMs() const { return m_longest; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    double m_longest = 0;
+};
+
+const RunJob *jobOf(MainWindow &window, const char *condition, std::uint64_t seed) {
+    JobRunner *runner = window.jobsWorkspace()->runner();
+    int index = runner->find(QString::fromLatin1(condition), seed);
+    return index < 0 ? nullptr : runner->jobs()[std::size_t(index)].get();
+}
+
+bool waitForState(MainWindow &window, const char *condition, std::uint64_t seed, RunJob::State state,
+                  int timeoutMs = 120000) {
+    return QTest::qWaitFor(
+        [&] {
+            const RunJob *job = jobOf(window, condition, seed);
+            return job && job->state == state;
+        },
+        timeoutMs);
+}
+
+bool waitForStep(MainWindow &window, const char *condition, std::uint64_t seed, std::int64_t step) {
+    return QTest::qWaitFor(
+        [&] {
+            const RunJob *job = jobOf(window, condition, seed);
+            return job && job->state == RunJob::State::Running && job->step >= step;
+        },
+        120000);
+}
+
+}  // namespace
+
+class TestJobs : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString m_tinySpec, m_longSpec;
+
+    QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
+
+    void open(MainWindow &window, const QString &spec, const char *store) {
+        window.show();
+        QVERIFY(window.openSpec(spec));
+        QVERIFY(window.openStore(path(store)));
+        window.setCacheDir(path("cache"));
+        window.workspaces()->setCurrentWidget(window.jobsWorkspace());
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QApplication::setOrganizationName(QStringLiteral("InoculabTests"));
+        QApplication::setApplicationName(QStringLiteral("test_jobs"));
+        QSettings().clear();
+        QString smoke = test::sourcePath(QStringLiteral("tests/cli/data/smoke-experiment.json"));
+        QJsonObject spec = QJsonDocument::fromJson(test::readFile(smoke.toStdString())).object();
+        m_tinySpec = QString::fromStdString(test::writeFile(m_dir, "tiny.json", QJsonDocument(spec).toJson()));
+        // Long enough never to finish by itself in a test.
+        QJsonObject training = spec.value("training").toObject();
+        training["steps"] = 200000;
+        spec["training"] = training;
+        QJsonObject evaluation = spec.value("evaluation").toObject();
+        evaluation["every_steps"] = 0;
+        spec["evaluation"] = evaluation;
+        m_longSpec = QString::fromStdString(test::writeFile(m_dir, "long.json", QJsonDocument(spec).toJson()));
+    }
+
+    void aTinyJobReachesDone() {
+        MainWindow window;
+        open(window, m_tinySpec, "tiny.sqlite");
+        StallMeter stalls;
+        QVERIFY(window.jobsWorkspace()->queueRuns({{"baseline", 0}}));
+        QVERIFY(waitForState(window, "baseline", 0, RunJob::State::Done));
+        const RunJob *job = jobOf(window, "baseline", 0);
+        QCOMPARE(job->step, std::int64_t(8));
+        QCOMPARE(job->losses.size(), 8);
+        QVERIFY(job->device == "cpu" || job->device.startsWith("cuda"));
+        // The chart catches up on its throttle timer.
+        int index = window.jobsWorkspace()->runner()->find("baseline", 0);
+        QVERIFY(QTest::qWaitFor([&] { return window.jobsWorkspace()->lossChart()->pointCount(index) == 8; }, 5000));
+        QCOMPARE(window.jobsWorkspace()->stateOf("baseline", 0), QString("done"));
+        store::ResultsStore s = store::ResultsStore::open(path("tiny.sqlite").toStdString());
+        bool done = false;
+        for (const store::RunRecord &r : s.runs())
+            done = done || (r.condition == "baseline" && r.seed == 0 && r.status == store::RunStatus::Done);
+        QVERIFY(done);
+        qInfo("longest event-loop stall while a job trained: %.1f ms", stalls.longestMs());
+    }
+
+    void aCancelledJobResumesFromItsStep() {
+        MainWindow window;
+        open(window, m_longSpec, "long.sqlite");
+        window.jobsWorkspace()->setMaxParallel(2);
+        StallMeter stalls;
+        QVERIFY(window.jobsWorkspace()->queueRuns({{"control", 0}, {"baseline", 1}}));
+        QVERIFY(waitForStep(window, "control", 0, 40));
+        QVERIFY(waitForStep(window, "baseline", 1, 40));
+        QTest::qWait(2 * ui::LossChart::kRedrawMilliseconds);
+        QVERIFY(window.jobsWorkspace()->lossChart()->seriesCount() == 2);
+        // Points arrive far faster than the chart redraws: redraws are throttled.
+        const RunJob *control = jobOf(window, "control", 0);
+        QVERIFY2(window.jobsWorkspace()->lossChart()->redraws() < control->losses.size(),
+                 qPrintable(QString("%1 redraws for %2 points")
+                                .arg(window.jobsWorkspace()->lossChart()->redraws())
+                                .arg(control->losses.size())));
+        window.jobsWorkspace()->table()->selectRow(6);  // control/seed0: its log below
+        QVERIFY(window.jobsWorkspace()->logView()->toPlainText().contains("finetuning 200000 steps from step 0"));
+        test::saveScreenshot(&window, QStringLiteral("jobs_workspace.png"));
+        qInfo("longest event-loop stall while two jobs trained and the chart updated: %.1f ms", stalls.longestMs());
+
+        window.jobsWorkspace()->cancelRun("control", 0);
+        QVERIFY(waitForState(window, "control", 0, RunJob::State::Cancelled, 60000));
+        const std::int64_t stoppedAt = jobOf(window, "control", 0)->step;
+        QVERIFY2(jobOf(window, "control", 0)->message.contains("checkpointed at step"),
+                 qPrintable(jobOf(window, "control", 0)->message));
+        QVERIFY(window.jobsWorkspace()->queueRuns({{"control", 0}}));  // resume
+        QVERIFY(waitForStep(window, "control", 0, stoppedAt + 5));
+        QCOMPARE(jobOf(window, "control", 0)->fromStep, stoppedAt);  // continued, not restarted
+        window.jobsWorkspace()->cancelRun("control", 0);
+        window.jobsWorkspace()->cancelRun("baseline", 1);
+        QVERIFY(waitForState(window, "control", 0, RunJob::State::Cancelled, 60000));
+        QVERIFY(waitForState(window, "baseline", 1, RunJob::State::Cancelled, 60000));
+    }
+
+    void aKilledWorkerIsReportedAndResumable() {
+        {
+            MainWindow window;
+            open(window, m_longSpec, "long.sqlite");
+            window.jobsWorkspace()->runner()->setCheckpointSeconds(0);  // a checkpoint every step
+            QVERIFY(window.jobsWorkspace()->queueRuns({{"inoc-caps", 1}}));
+            QVERIFY(waitForStep(window, "inoc-caps", 1, 10));
+            JobRunner *runner = window.jobsWorkspace()->runner();
+            ::kill(pid_t(runner->processId(runner->find("inoc-caps", 1))), SIGKILL);
+            QVERIFY(waitForState(window, "inoc-caps", 1, RunJob::State::Failed, 30000));
+            QString note = window.jobsWorkspace()->noteOf("inoc-caps", 1);
+            QVERIFY2(note.contains("killed"), qPrintable(note));
+        }
+        // A new window (the GUI restarted): the same history from the store.
+        MainWindow again;
+        open(again, m_longSpec, "long.sqlite");
+        ui::JobsWorkspace *jobs = again.jobsWorkspace();
+        QCOMPARE(jobs->stateOf("control", 0), QString("cancelled"));
+        QCOMPARE(jobs->stateOf("baseline", 1), QString("cancelled"));
+        QCOMPARE(jobs->stateOf("inoc-caps", 1), QString("interrupted — resumable"));
+        QCOMPARE(jobs->stateOf("inoc-spanish", 0), QString("not started"));
+        QVERIFY(jobs->queueRuns({{"inoc-caps", 1}}));
+        QVERIFY(waitForStep(again, "inoc-caps", 1, 12));
+        QVERIFY2(jobOf(again, "inoc-caps", 1)->fromStep >= 9, "resumed from its last checkpoint");
+        jobs->cancelRun("inoc-caps", 1);
+        QVERIFY(waitForState(again, "inoc-caps", 1, RunJob::State::Cancelled, 60000));
+        QCOMPARE(jobs->stateOf("inoc-caps", 1), QString("cancelled"));
+    }
+
+    void queueingNeedsASavedSpec() {
+        MainWindow window;
+        open(window, m_tinySpec, "tiny.sqlite");
+        experiment::ExperimentSpec edited = window.document()->spec();
+        edited.seeds.push_back(7);
+        window.document()->edit(edited, "add a seed");
+        QVERIFY(!window.jobsWorkspace()->queueRuns({{"baseline", 7}}));
+        QVERIFY(window.jobsWorkspace()->message().contains("Save the experiment first"));
+        QVERIFY(window.jobsWorkspace()->runner()->jobs().empty());
+        window.document()->undoStack()->undo();
+    }
+};
+
+QTEST_MAIN(TestJobs)
+#include "test_jobs.moc"
