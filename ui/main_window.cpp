@@ -30,6 +30,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -308,6 +309,10 @@ void MainWindow::restoreSettings() {
     restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("windowState")).toByteArray());
     m_prompts->restoreState(settings.value(QStringLiteral("promptsState")).toByteArray());
+    // Every named splitter of the other workspaces keeps the sizes the user gave it.
+    for (QSplitter *splitter : m_tabs->findChildren<QSplitter *>())
+        if (!splitter->objectName().isEmpty())
+            splitter->restoreState(settings.value(QStringLiteral("splitters/") + splitter->objectName()).toByteArray());
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("workspace"), 0).toInt());
     QString cache = settings.value(QStringLiteral("cacheDir")).toString();
     if (!cache.isEmpty()) {
@@ -321,6 +326,9 @@ void MainWindow::saveSettings() const {
     settings.setValue(QStringLiteral("geometry"), saveGeometry());
     settings.setValue(QStringLiteral("windowState"), saveState());
     settings.setValue(QStringLiteral("promptsState"), m_prompts->saveState());
+    for (QSplitter *splitter : m_tabs->findChildren<QSplitter *>())
+        if (!splitter->objectName().isEmpty())
+            settings.setValue(QStringLiteral("splitters/") + splitter->objectName(), splitter->saveState());
     settings.setValue(QStringLiteral("workspace"), m_tabs->currentIndex());
 }
 

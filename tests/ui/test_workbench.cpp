@@ -33,6 +33,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -340,15 +341,22 @@ private Q_SLOTS:
     }
 
     void geometryAndWorkspaceAreRestored() {
+        QList<int> sizes;
         {
             MainWindow window;
             window.show();
             window.resize(1111, 777);  // a laptop fits the window: its minimum width is ~1030
             window.workspaces()->setCurrentIndex(2);
+            auto *dataset = window.findChild<QSplitter *>("datasetMain");
+            QVERIFY(dataset);
+            dataset->setSizes({700, 300});
+            sizes = dataset->sizes();
             QVERIFY(window.close());
         }
         MainWindow again;
         QCOMPARE(again.workspaces()->currentIndex(), 2);
+        again.show();
+        QCOMPARE(again.findChild<QSplitter *>("datasetMain")->sizes(), sizes);
         QCOMPARE(again.size(), QSize(1111, 777));
     }
 };

@@ -58,6 +58,10 @@ DatasetWorkspace::DatasetWorkspace(QWidget *parent)
       m_mainSplitter(new QSplitter(Qt::Horizontal, this)),
       m_leftSplitter(new QSplitter(Qt::Vertical, this)),
       m_rightSplitter(new QSplitter(Qt::Vertical, this)) {
+    // Named so the main window can keep their sizes between sessions.
+    m_mainSplitter->setObjectName(QStringLiteral("datasetMain"));
+    m_leftSplitter->setObjectName(QStringLiteral("datasetLeft"));
+    m_rightSplitter->setObjectName(QStringLiteral("datasetRight"));
     // Validation and statistics take turns on one thread: with a search on another, the UI
     // thread still has a core of its own on a two-core machine.
     m_analysisPool.setMaxThreadCount(1);

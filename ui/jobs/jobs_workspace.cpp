@@ -88,12 +88,14 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     head->addWidget(m_parallel);
 
     auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->setObjectName(QStringLiteral("jobsBottom"));  // sizes kept by the main window
     bottom->addWidget(m_chart);
     bottom->addWidget(m_log);
     bottom->setStretchFactor(0, 3);
     bottom->setStretchFactor(1, 2);
     bottom->setSizes({600, 400});
     auto *split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName(QStringLiteral("jobsMain"));
     split->addWidget(m_table);
     split->addWidget(bottom);
     split->setStretchFactor(0, 2);
