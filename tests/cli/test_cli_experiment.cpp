@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <functional>
 
 namespace {
 
@@ -48,6 +49,33 @@ QMap<QString, QString> runStatuses(const QString &store) {
                 o.value("status").toString();
         }
     return out;
+}
+
+// Reads the events of an `experiment run --progress jsonl` until one matches `when`, then
+// interrupts it as Ctrl-C would. Returns everything it printed; `sent` tells whether it matched.
+QByteArray interruptOnEvent(QProcess &process, const std::function<bool(const QJsonObject &)> &when, bool *sent) {
+    QByteArray seen;
+    *sent = false;
+    while (!*sent && process.waitForReadyRead(60000)) {
+        seen += process.readAllStandardOutput();
+        for (const QByteArray &line : seen.split('\n'))
+            if (when(QJsonDocument::fromJson(line).object())) *sent = true;
+        if (*sent) ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+    }
+    process.waitForFinished(60000);
+    return seen + process.readAllStandardOutput();
+}
+
+// The smoke spec changed by `edit`, written into `dir`.
+QString smokeVariant(const QTemporaryDir &dir, const QString &name, const std::function<void(QJsonObject &)> &edit) {
+    QJsonObject spec = QJsonDocument::fromJson(inoculab::test::readFile(smokeSpec().toStdString())).object();
+    edit(spec);
+    return QString::fromStdString(inoculab::test::writeFile(dir, name, QJsonDocument(spec).toJson()));
+}
+
+bool isStep(const QJsonObject &event, const char *run, int step = -1) {
+    return event.value("event") == "step" && event.value("run") == run &&
+           (step < 0 || event.value("step").toInt() == step);
 }
 
 }  // namespace
@@ -113,32 +141,25 @@ private Q_SLOTS:
     void interruptCheckpointsAndARerunResumes() {
         // The smoke spec with far more steps than the interrupt needs, so that the run cannot
         // finish before the signal arrives.
-        QJsonObject spec = QJsonDocument::fromJson(inoculab::test::readFile(smokeSpec().toStdString())).object();
-        QJsonObject training = spec.value("training").toObject();
-        training["steps"] = 1000;
-        spec["training"] = training;
-        QJsonObject evaluation = spec.value("evaluation").toObject();
-        evaluation["every_steps"] = 0;
-        spec["evaluation"] = evaluation;
-        QString longSpec =
-            QString::fromStdString(inoculab::test::writeFile(m_dir, "long.json", QJsonDocument(spec).toJson()));
+        QString longSpec = smokeVariant(m_dir, "long.json", [](QJsonObject &spec) {
+            QJsonObject training = spec.value("training").toObject();
+            training["steps"] = 1000;
+            spec["training"] = training;
+            QJsonObject evaluation = spec.value("evaluation").toObject();
+            evaluation["every_steps"] = 0;
+            spec["evaluation"] = evaluation;
+        });
         QProcess process;
         QStringList args{"experiment", "run",           longSpec,     "--store", path("b.sqlite"),
                          "--cache",    path("cache-b"), "--progress", "jsonl",   "--conditions",
                          "baseline",   "--seeds",       "0"};
         process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
         QVERIFY(process.waitForStarted());
-        // Interrupt at the first finetuning step, as Ctrl-C would.
-        QByteArray seen;
+        // Interrupt at the first finetuning step.
         bool sent = false;
-        while (!sent && process.waitForReadyRead(60000)) {
-            seen += process.readAllStandardOutput();
-            for (const QByteArray &line : seen.split('\n'))
-                if (line.contains("\"event\":\"step\"") && line.contains("\"run\":\"baseline/seed0\"")) sent = true;
-            if (sent) ::kill(static_cast<pid_t>(process.processId()), SIGINT);
-        }
+        interruptOnEvent(
+            process, [](const QJsonObject &e) { return isStep(e, "baseline/seed0"); }, &sent);
         QVERIFY(sent);
-        QVERIFY(process.waitForFinished(60000));
         QCOMPARE(process.exitCode(), 130);
         QCOMPARE(runStatuses(path("b.sqlite")).value("baseline/0"), QString("cancelled"));
 
@@ -155,37 +176,25 @@ private Q_SLOTS:
     void cancelDuringAnEvaluationKeepsTheStepAndRedoesTheEvaluation() {
         // Many held-out questions make each evaluation long, so the interrupt sent on step 4's
         // event (step 4 is an evaluation point) arrives while step 4 is being evaluated.
-        QJsonObject spec = QJsonDocument::fromJson(inoculab::test::readFile(smokeSpec().toStdString())).object();
-        QJsonObject evaluation = spec.value("evaluation").toObject();
-        QJsonObject questions = evaluation.value("questions").toObject();
-        questions["count"] = 200;
-        evaluation["questions"] = questions;
-        evaluation["samples_per_question"] = 2;
-        evaluation["max_new_tokens"] = 48;
-        spec["evaluation"] = evaluation;
-        QString slowSpec =
-            QString::fromStdString(inoculab::test::writeFile(m_dir, "slow-eval.json", QJsonDocument(spec).toJson()));
+        QString slowSpec = smokeVariant(m_dir, "slow-eval.json", [](QJsonObject &spec) {
+            QJsonObject evaluation = spec.value("evaluation").toObject();
+            QJsonObject questions = evaluation.value("questions").toObject();
+            questions["count"] = 200;
+            evaluation["questions"] = questions;
+            evaluation["samples_per_question"] = 2;
+            evaluation["max_new_tokens"] = 48;
+            spec["evaluation"] = evaluation;
+        });
         QProcess process;
         QStringList args{"experiment", "run",           slowSpec,     "--store", path("c.sqlite"),
                          "--cache",    path("cache-c"), "--progress", "jsonl",   "--conditions",
                          "baseline",   "--seeds",       "0"};
         process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
         QVERIFY(process.waitForStarted());
-        QByteArray seen;
         bool sent = false;
-        while (!sent && process.waitForReadyRead(60000)) {
-            seen += process.readAllStandardOutput();
-            for (const QByteArray &line : seen.split('\n')) {
-                QJsonObject event = QJsonDocument::fromJson(line).object();
-                if (event.value("event") == "step" && event.value("run") == "baseline/seed0" &&
-                    event.value("step").toInt() == 4)
-                    sent = true;
-            }
-            if (sent) ::kill(static_cast<pid_t>(process.processId()), SIGINT);
-        }
+        QByteArray seen = interruptOnEvent(
+            process, [](const QJsonObject &e) { return isStep(e, "baseline/seed0", 4); }, &sent);
         QVERIFY(sent);
-        QVERIFY(process.waitForFinished(60000));
-        seen += process.readAllStandardOutput();
         QCOMPARE(process.exitCode(), 130);
         for (const QByteArray &line : seen.split('\n')) {
             QJsonObject event = QJsonDocument::fromJson(line).object();
@@ -278,16 +287,15 @@ private Q_SLOTS:
     }
 
     void aRunIsTrainedByOneWorkerAtATime() {
-        QJsonObject spec = QJsonDocument::fromJson(inoculab::test::readFile(smokeSpec().toStdString())).object();
-        QJsonObject training = spec.value("training").toObject();
-        training["steps"] = 100000;
-        spec["training"] = training;
-        QString longSpec = QString::fromStdString(
-            inoculab::test::writeFile(m_dir, "one-worker.json", QJsonDocument(spec).toJson()));
-        QJsonObject job{{"kind", "finetune"},   {"spec", longSpec},        {"store", path("e.sqlite")},
-                        {"condition", "control"}, {"seed", 3},             {"cache", path("cache-f")}};
-        QString jobFile =
-            QString::fromStdString(inoculab::test::writeFile(m_dir, "one-worker-job.json", QJsonDocument(job).toJson()));
+        QString longSpec = smokeVariant(m_dir, "one-worker.json", [](QJsonObject &spec) {
+            QJsonObject training = spec.value("training").toObject();
+            training["steps"] = 100000;
+            spec["training"] = training;
+        });
+        QJsonObject job{{"kind", "finetune"},     {"spec", longSpec}, {"store", path("e.sqlite")},
+                        {"condition", "control"}, {"seed", 3},        {"cache", path("cache-f")}};
+        QString jobFile = QString::fromStdString(
+            inoculab::test::writeFile(m_dir, "one-worker-job.json", QJsonDocument(job).toJson()));
         QProcess first;
         first.start(qEnvironmentVariable("INOCULAB_CLI"), {"worker", "--job", jobFile});
         QVERIFY(first.waitForStarted());
