@@ -265,6 +265,16 @@ std::vector<RunRecord> ResultsStore::runs(std::optional<std::int64_t> experiment
     return out;
 }
 
+std::optional<std::pair<std::int64_t, double>> ResultsStore::latestMetric(std::int64_t runId,
+                                                                          const std::string &metric) {
+    Statement s(*m_db,
+                "SELECT m.step, m.value FROM metrics m JOIN metric_names n ON n.id = m.name_id "
+                "WHERE m.run_id = ?1 AND n.name = ?2 ORDER BY m.step DESC LIMIT 1");
+    s.bind(1, runId).bind(2, metric);
+    if (!s.step()) return std::nullopt;
+    return std::make_pair(s.integer(0), s.real(1));
+}
+
 bool ResultsStore::hasEvaluation(std::int64_t runId, std::int64_t step) {
     Statement s(*m_db, "SELECT 1 FROM eval_samples WHERE run_id = ?1 AND step = ?2 LIMIT 1");
     s.bind(1, runId).bind(2, step);

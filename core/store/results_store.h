@@ -114,6 +114,9 @@ public:
 
     // Writes the steps in one transaction (batch them: one commit per step is far slower).
     void writeSteps(std::span<const StepRecord> steps);
+    // The last step at which the run recorded `metric`, and its value: how far a worker in
+    // another process has got.
+    std::optional<std::pair<std::int64_t, double>> latestMetric(std::int64_t runId, const std::string &metric);
     // Whether the run has evaluation samples at `step` (a resumed run re-evaluates when not).
     bool hasEvaluation(std::int64_t runId, std::int64_t step);
 

@@ -99,9 +99,18 @@ private Q_SLOTS:
         step.metrics = {{"train_loss", 1.25}, {"lr", 3e-4}};
         step.probeLogprobs = {{"caps-english", -12.5}};
         step.samples = {{"none", 0, "Q?", 0, "A.", {{"spanish", 1.0}, {"all_caps", 0.0}}}};
+        QVERIFY(!s.latestMetric(run, "train_loss"));
+        QVERIFY(!s.hasEvaluation(run, 10));
         s.writeSteps({&step, 1});
         QCOMPARE(count(s, "SELECT count(*) FROM metrics"), 2);
         QCOMPARE(count(s, "SELECT count(*) FROM trait_scores"), 2);
+        QVERIFY(s.hasEvaluation(run, 10));
+        QVERIFY(!s.hasEvaluation(run, 11));
+        store::StepRecord later{run, 30, {{"train_loss", 1.0}}, {}, {}};
+        s.writeSteps({&later, 1});
+        QCOMPARE(s.latestMetric(run, "train_loss"), (std::make_pair(std::int64_t(30), 1.0)));
+        QCOMPARE(s.latestMetric(run, "lr"), (std::make_pair(std::int64_t(10), 3e-4)));
+        QVERIFY(!s.latestMetric(run, "grad_norm"));
         QCOMPARE(count(s, "SELECT count(*) FROM probe_logprobs WHERE step = 10"), 1);
         // A step that fails half-way (a sample for a run that does not exist) leaves nothing.
         store::StepRecord bad = step;
@@ -148,7 +157,7 @@ private Q_SLOTS:
         QCOMPARE(db.pragmaInt("user_version"), 2);
         store::Statement rows(db, "SELECT count(*) FROM a");
         QVERIFY(rows.step());
-        QCOMPARE(rows.integer(0), 1);  // the failed step's insert was rolled back
+        QCOMPARE(rows.integer(0), 1);                     // the failed step's insert was rolled back
         store::migrate(db, std::span(history).first(2));  // already there: nothing to do
         QCOMPARE(db.pragmaInt("user_version"), 2);
     }
@@ -189,11 +198,14 @@ private Q_SLOTS:
     }
 
     void readOnlyOpenNeedsAnExistingCurrentStore() {
-        QVERIFY_THROWS_EXCEPTION(common::InputError, ResultsStore::open(path(m_dir, "absent.sqlite"),
-                                                                        ResultsStore::Access::ReadOnly));
+        QVERIFY_THROWS_EXCEPTION(common::InputError,
+                                 ResultsStore::open(path(m_dir, "absent.sqlite"), ResultsStore::Access::ReadOnly));
         QVERIFY(!QFile::exists(m_dir.filePath("absent.sqlite")));
         std::string old = path(m_dir, "old.sqlite");
-        { store::Database db(old, store::Database::Mode::ReadWriteCreate); db.exec("CREATE TABLE t (x)"); }
+        {
+            store::Database db(old, store::Database::Mode::ReadWriteCreate);
+            db.exec("CREATE TABLE t (x)");
+        }
         QVERIFY_THROWS_EXCEPTION(common::InputError, ResultsStore::open(old, ResultsStore::Access::ReadOnly));
     }
 

@@ -192,6 +192,12 @@ private Q_SLOTS:
         QCOMPARE(jobs->stateOf("control", 0), QString("cancelled"));
         QCOMPARE(jobs->stateOf("baseline", 1), QString("cancelled"));
         QCOMPARE(jobs->stateOf("inoc-caps", 1), QString("interrupted — resumable"));
+        // How far it got, from the store: the metrics it wrote before it was killed.
+        int row = -1;
+        for (int r = 0; r < jobs->table()->rowCount(); ++r)
+            if (jobs->table()->item(r, 0)->text() == "inoc-caps" && jobs->table()->item(r, 1)->text() == "1") row = r;
+        QVERIFY(row >= 0);
+        QVERIFY2(jobs->table()->item(row, 3)->text().toInt() >= 10, qPrintable(jobs->table()->item(row, 3)->text()));
         QCOMPARE(jobs->stateOf("inoc-spanish", 0), QString("not started"));
         QVERIFY(jobs->queueRuns({{"inoc-caps", 1}}));
         QVERIFY(waitForStep(again, "inoc-caps", 1, 12));

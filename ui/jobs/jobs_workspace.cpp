@@ -174,12 +174,17 @@ void JobsWorkspace::rebuildRows() {
 
 void JobsWorkspace::refresh() {
     std::map<std::pair<std::string, std::uint64_t>, store::RunRecord> stored;
+    std::map<std::int64_t, std::optional<std::pair<std::int64_t, double>>> lastLoss;
     if (!m_storePath.isEmpty() && QFile::exists(m_storePath)) {
         try {
             store::ResultsStore s =
                 store::ResultsStore::open(m_storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
             if (auto experiment = s.findExperiment(m_specHash.toStdString()))
-                for (store::RunRecord &r : s.runs(experiment->id)) stored[{r.condition, r.seed}] = std::move(r);
+                for (store::RunRecord &r : s.runs(experiment->id)) {
+                    // A worker of another process: follow it through what it writes.
+                    if (r.status == store::RunStatus::Running) lastLoss[r.id] = s.latestMetric(r.id, "train_loss");
+                    stored[{r.condition, r.seed}] = std::move(r);
+                }
         } catch (const std::exception &e) {
             m_message->setText(QString::fromStdString(e.what()));
         }
@@ -188,7 +193,9 @@ void JobsWorkspace::refresh() {
         auto it = stored.find({row.condition.toStdString(), row.seed});
         row.stored.clear();
         row.error.clear();
+        row.lastLoss.reset();
         if (it != stored.end()) {
+            if (auto loss = lastLoss.find(it->second.id); loss != lastLoss.end()) row.lastLoss = loss->second;
             std::string_view status = store::runStatusName(it->second.status);
             row.stored = QString::fromLatin1(status.data(), qsizetype(status.size()));
             row.error = QString::fromStdString(it->second.error.value_or(""));
@@ -235,6 +242,9 @@ void JobsWorkspace::updateRow(int row) {
         if (job.tokensPerSecond > 0) cells[SpeedColumn] = QString::number(job.tokensPerSecond, 'f', 0);
         cells[EtaColumn] = job.eta();
         cells[DeviceColumn] = job.device;
+    } else if (r.lastLoss) {  // a run another process trains, as far as the store knows
+        cells[StepColumn] = QString::number(r.lastLoss->first);
+        cells[LossColumn] = QString::number(r.lastLoss->second, 'f', 4);
     }
     QString note = noteOf(r.condition, r.seed);
     cells[NoteColumn] = note.section('\n', 0, 0);

@@ -58,6 +58,7 @@ private:
         std::uint64_t seed = 0;
         QString stored;  // store status, empty when the store has no such run
         QString error;
+        std::optional<std::pair<std::int64_t, double>> lastLoss;  // (step, train loss) in the store
     };
     int rowOf(const QString &condition, std::uint64_t seed) const;
     void rebuildRows();
