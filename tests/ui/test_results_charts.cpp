@@ -166,6 +166,14 @@ private Q_SLOTS:
         results->contextChoice()->setCurrentText("no-system");
         QCOMPARE(seriesWith(results->chart(), "errorbar").size(), 4);
         QCOMPARE(results->table()->rowCount(), 4);
+        // Bars instead of dots: one bar per condition and trait, the error bars stay.
+        results->setBars(true);
+        int bars = 0;
+        for (QAbstractSeries *s : results->chart()->series())
+            if (qobject_cast<QAreaSeries *>(s) && s->property("role") == "bar") ++bars;
+        QCOMPARE(bars, 4);
+        QCOMPARE(seriesWith(results->chart(), "errorbar").size(), 4);
+        results->setBars(false);
         window.workspaces()->setCurrentIndex(3);
         QApplication::processEvents();
         test::saveScreenshot(&window, QStringLiteral("results_workspace.png"));
@@ -276,6 +284,12 @@ private Q_SLOTS:
                         &err),
                  2);
         QVERIFY2(err.contains("--store") && err.contains("missing.sqlite"), err.constData());
+        test::writeFile(m_dir, "not-a-store.sqlite", "just text\n");
+        QCOMPARE(runGui({"--export-figure", "expression", "--store", path("not-a-store.sqlite"), "--experiment",
+                         "smoke", "--out", path("x.svg")},
+                        &err),
+                 2);
+        QVERIFY2(err.contains("--store") && err.contains("not-a-store.sqlite"), err.constData());
         QCOMPARE(runGui({"--export-figure", "expression", "--store", m_store, "--experiment", "nope", "--out",
                          path("x.svg")},
                         &err),

@@ -63,7 +63,7 @@ QChart *buildCurveChart(const ResultsData &data, const ChartRequest &request, co
         upper->setParent(band);
         lower->setParent(band);
         QColor fill = color;
-        fill.setAlpha(40);
+        fill.setAlpha(colorIndex == 0 ? 28 : 45);  // black would darken everything beneath it
         band->setBrush(fill);
         band->setPen(Qt::NoPen);
         band->setProperty("role", QStringLiteral("band"));
@@ -90,9 +90,15 @@ QChart *buildCurveChart(const ResultsData &data, const ChartRequest &request, co
     }
     if (std::isfinite(minX)) {
         x->setRange(minX, maxX > minX ? maxX : minX + 1);
-        double pad = maxY > minY ? (maxY - minY) * 0.05 : 0.5;
-        y->setRange(minY - pad, maxY + pad);
-        y->applyNiceNumbers();
+        if (series.startsWith(QLatin1String("trait:"))) {
+            y->setRange(0, std::max(1.0, maxY));  // a probability, drawn as in the expression chart
+            y->setTickCount(6);
+            y->setLabelFormat(QStringLiteral("%.1f"));
+        } else {
+            double pad = maxY > minY ? (maxY - minY) * 0.05 : 0.5;
+            y->setRange(minY - pad, maxY + pad);
+            y->applyNiceNumbers();
+        }
         if (maxX - minX >= 1 && maxX - minX <= 10) x->setTickCount(int(maxX - minX) + 1);
     }
     chart->legend()->setAlignment(Qt::AlignBottom);

@@ -27,7 +27,8 @@ QChart *buildTraitChart(const ResultsData &data, const ChartRequest &request, co
     const std::vector<QString> all = data.conditionsBaselineFirst();
     std::vector<QString> conditions;
     for (const QString &c : all)
-        if (std::any_of(rows.begin(), rows.end(), [&](const store::TraitSummaryRow &r) { return qs(r.condition) == c; }))
+        if (std::any_of(rows.begin(), rows.end(),
+                        [&](const store::TraitSummaryRow &r) { return qs(r.condition) == c; }))
             conditions.push_back(c);
     // Groups: (context, trait) in store order; with one context only the trait names it.
     struct Group {
@@ -50,7 +51,9 @@ QChart *buildTraitChart(const ResultsData &data, const ChartRequest &request, co
     x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionCenter);
     x->setRange(0, std::max<double>(1, double(groups.size()) * perGroup));
     for (std::size_t g = 0; g < groups.size(); ++g)
-        x->append(oneContext ? groups[g].trait : groups[g].trait + " (" + groups[g].context + ")",
+        // Labels are rich text: a second line for the context instead of a truncated label.
+        x->append(oneContext ? groups[g].trait
+                             : groups[g].trait.toHtmlEscaped() + "<br>(" + groups[g].context.toHtmlEscaped() + ")",
                   double(g + 1) * perGroup);
     x->setTitleText(oneContext && !contexts.isEmpty() ? QObject::tr("Trait (context: %1)").arg(contexts.first())
                                                       : QObject::tr("Trait (context)"));

@@ -41,7 +41,7 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     m_export->setToolTip(tr("Save the chart as SVG, PDF or PNG, or its numbers as CSV or LaTeX"));
     m_export->setEnabled(false);
     m_view->setRenderHint(QPainter::Antialiasing);
-    m_view->setMinimumSize(360, 260);
+    m_view->setMinimumSize(360, 240);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
@@ -60,11 +60,13 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     controls->addWidget(m_style);
     controls->addStretch(1);
     controls->addWidget(m_export);
-    auto *split = new QSplitter(Qt::Horizontal, this);
+    // The table has many columns: below the chart it shows them all at any window width.
+    auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_view);
     split->addWidget(m_table);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({640, 260});
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(head);
     layout->addLayout(controls);
