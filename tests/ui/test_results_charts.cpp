@@ -238,6 +238,11 @@ private Q_SLOTS:
         }
         checkSvg(path("fig.svg"));
         checkPdf(path("fig.pdf"));
+        // Kept beside the screenshots, to look at the page a paper would get.
+        QString kept = QStringLiteral(INOCULAB_BINARY_DIR "/screenshots/results_figure.pdf");
+        QDir().mkpath(QFileInfo(kept).path());
+        QFile::remove(kept);
+        QVERIFY(QFile::copy(path("fig.pdf"), kept));
         // 12 x 8 cm at 300 dpi.
         QImage png(path("fig.png"));
         QCOMPARE(png.size(), QSize(int(std::lround(12 / 2.54 * 300)), int(std::lround(8 / 2.54 * 300))));

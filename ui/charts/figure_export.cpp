@@ -93,6 +93,8 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
     const QRectF rect(QPointF(0, 0), options.size);
     chart->setGeometry(rect);
     scene.setSceneRect(rect);
+    // Qt Charts lays out axes and series on posted layout requests: deliver them before
+    // painting, or a chart never shown would be drawn at its default geometry.
     chart->layout()->activate();
     QCoreApplication::sendPostedEvents();
     chart->layout()->activate();

@@ -74,8 +74,11 @@ QChart *buildTraitChart(const ResultsData &data, const ChartRequest &request, co
     chart->addAxis(y, Qt::AlignLeft);
 
     const double unit = theme.unitsPerPoint;
+    // A printed figure is small: thinner lines and smaller dots than on screen (at the default
+    // 9 pt), so the error bars show beyond the dots; they grow with the font for big figures.
+    const double ink = theme.paper ? 0.65 * theme.fontPoints / 9.0 : 1.0;
     ErrorBarStyle barStyle;
-    barStyle.width = 1.2 * unit;
+    barStyle.width = 1.3 * ink * unit;
     barStyle.cap = 0.14;
     for (std::size_t c = 0; c < conditions.size(); ++c) {
         QColor color = paletteColor(int(std::find(all.begin(), all.end(), conditions[c]) - all.begin()));
@@ -84,13 +87,13 @@ QChart *buildTraitChart(const ResultsData &data, const ChartRequest &request, co
         means->setProperty("role", QStringLiteral("mean"));
         means->setProperty("condition", conditions[c]);
         means->setMarkerShape(request.bars ? QScatterSeries::MarkerShapeRectangle : QScatterSeries::MarkerShapeCircle);
-        means->setMarkerSize((request.bars ? 4 : 9) * unit);
+        means->setMarkerSize((request.bars ? 4 : 9) * ink * unit);
         means->setColor(color);
         means->setBorderColor(color);
         auto *seeds = new QScatterSeries;
         seeds->setProperty("role", QStringLiteral("seed"));
         seeds->setProperty("condition", conditions[c]);
-        seeds->setMarkerSize(5 * unit);
+        seeds->setMarkerSize(5.5 * ink * unit);
         QColor faint = color;
         faint.setAlpha(90);
         seeds->setColor(faint);
@@ -113,7 +116,7 @@ QChart *buildTraitChart(const ResultsData &data, const ChartRequest &request, co
                 QColor fill = color;
                 fill.setAlpha(c == 0 ? 110 : 170);
                 bar->setBrush(fill);
-                bar->setPen(QPen(color, 0.8 * unit));
+                bar->setPen(QPen(color, 0.8 * ink * unit));
                 bar->setProperty("role", QStringLiteral("bar"));
                 bar->setProperty("condition", conditions[c]);
                 bar->setProperty("trait", groups[g].trait);
