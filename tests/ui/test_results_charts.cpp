@@ -231,6 +231,7 @@ private Q_SLOTS:
         QVERIFY(loaded(results));
         results->contextChoice()->setCurrentText("no-system");
         ui::ExportDialog dialog(results->data(), results->request());
+        test::saveScreenshot(&dialog, QStringLiteral("results_export_dialog.png"));
         for (const char *name : {"fig.svg", "fig.pdf", "fig.png", "fig.csv", "fig.tex"}) {
             dialog.setPath(path(name));
             dialog.accept();

@@ -52,6 +52,7 @@ ExportDialog::ExportDialog(std::shared_ptr<const charts::ResultsData> data, char
     m_dpi->setSuffix(tr(" dpi"));
     m_font->addItems({tr("Sans serif"), tr("Serif")});
     m_fontSize->setRange(5, 24);
+    m_fontSize->setDecimals(1);
     m_fontSize->setValue(9);
     m_fontSize->setSuffix(tr(" pt"));
     m_status->setWordWrap(true);
