@@ -1,5 +1,8 @@
 // inoculab: the desktop workbench.
 //   inoculab [--spec SPEC.json] [--store DB] [--cache DIR] [DATASET.jsonl]
+//   inoculab --export-figure KIND --store DB --experiment NAME [--context C] [--traits a,b]
+//            [--size WxH] --out FILE.svg|pdf|png      (no window; for scripts)
+#include "charts/figure_export.h"
 #include "main_window.h"
 
 #include "store/results_store.h"
@@ -7,8 +10,16 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QSettings>
+#include <QTextStream>
+
+#include <cstdio>
+#include <cstring>
 
 int main(int argc, char **argv) {
+    // A figure export opens no window, so it must not need a display either.
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--export-figure", 15) == 0 && !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Inoculab"));
     QApplication::setOrganizationName(QStringLiteral("Inoculab"));
@@ -23,9 +34,45 @@ int main(int argc, char **argv) {
                              QStringLiteral("DB"));
     QCommandLineOption cache(QStringLiteral("cache"), QStringLiteral("Folder of base models and checkpoints"),
                              QStringLiteral("DIR"));
-    parser.addOptions({spec, store, cache});
+    QCommandLineOption exportFigure(
+        QStringLiteral("export-figure"),
+        QStringLiteral("Write a figure without opening a window: expression, curves or elicitation"),
+        QStringLiteral("KIND"));
+    QCommandLineOption experiment(QStringLiteral("experiment"),
+                                  QStringLiteral("With --export-figure: experiment name or spec hash prefix"),
+                                  QStringLiteral("NAME"));
+    QCommandLineOption context(QStringLiteral("context"),
+                               QStringLiteral("With --export-figure: only this test-time context"),
+                               QStringLiteral("C"));
+    QCommandLineOption traits(QStringLiteral("traits"), QStringLiteral("With --export-figure: traits to show (a,b)"),
+                              QStringLiteral("LIST"));
+    QCommandLineOption series(QStringLiteral("series"),
+                              QStringLiteral("With --export-figure curves: metric:NAME, probe:NAME or trait:NAME"),
+                              QStringLiteral("SERIES"));
+    QCommandLineOption bars(QStringLiteral("bars"), QStringLiteral("With --export-figure expression: bars, not dots"));
+    QCommandLineOption size(QStringLiteral("size"),
+                            QStringLiteral("With --export-figure: WIDTHxHEIGHT in pixels (default 640x400)"),
+                            QStringLiteral("WxH"));
+    QCommandLineOption out(QStringLiteral("out"), QStringLiteral("With --export-figure: FILE.svg, .pdf or .png"),
+                           QStringLiteral("FILE"));
+    parser.addOptions({spec, store, cache, exportFigure, experiment, context, traits, series, bars, size, out});
     parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Chat dataset (JSONL) to open"));
     parser.process(app);
+
+    if (parser.isSet(exportFigure)) {
+        inoculab::ui::charts::HeadlessExport args;
+        args.kind = parser.value(exportFigure);
+        args.store = parser.value(store);
+        args.experiment = parser.value(experiment);
+        args.context = parser.value(context);
+        args.traits = parser.value(traits);
+        args.series = parser.value(series);
+        args.bars = parser.isSet(bars);
+        args.size = parser.value(size);
+        args.out = parser.value(out);
+        QTextStream err(stderr);
+        return inoculab::ui::charts::runHeadlessExport(args, err);
+    }
 
     inoculab::ui::MainWindow window;
     QString storePath = parser.value(store);

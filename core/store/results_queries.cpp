@@ -137,4 +137,60 @@ std::vector<ElicitationPair> elicitationPairs(ResultsStore &store, std::int64_t 
     return pairs;
 }
 
+ExperimentContents experimentContents(ResultsStore &store, std::int64_t experimentId) {
+    Database &db = store.database();
+    ExperimentContents out;
+    auto strings = [&](const char *sql, std::vector<std::string> &into) {
+        Statement s(db, sql);
+        s.bind(1, experimentId);
+        while (s.step()) into.push_back(s.text(0));
+    };
+    {
+        Statement s(db, "SELECT name, prompt IS NULL FROM conditions WHERE experiment_id = ?1 ORDER BY position");
+        s.bind(1, experimentId);
+        while (s.step()) out.conditions.push_back({s.text(0), s.integer(1) != 0});
+    }
+    strings("SELECT name FROM contexts WHERE experiment_id = ?1 ORDER BY position", out.contexts);
+    strings("SELECT name FROM traits WHERE experiment_id = ?1 ORDER BY position", out.traits);
+    strings(
+        "SELECT DISTINCT n.name FROM metric_names n WHERE n.id IN (SELECT m.name_id FROM metrics m "
+        "JOIN runs r ON r.id = m.run_id JOIN conditions c ON c.id = r.condition_id WHERE c.experiment_id = ?1) "
+        "ORDER BY n.name",
+        out.metrics);
+    strings(
+        "SELECT DISTINCT p.probe FROM probe_logprobs p JOIN runs r ON r.id = p.run_id "
+        "JOIN conditions c ON c.id = r.condition_id WHERE c.experiment_id = ?1 ORDER BY p.probe",
+        out.probes);
+    Statement steps(db,
+                    "SELECT DISTINCT e.step FROM eval_samples e JOIN runs r ON r.id = e.run_id "
+                    "JOIN conditions c ON c.id = r.condition_id WHERE c.experiment_id = ?1 AND r.status = 'done' "
+                    "ORDER BY e.step");
+    steps.bind(1, experimentId);
+    while (steps.step()) out.evaluatedSteps.push_back(steps.integer(0));
+    return out;
+}
+
+std::vector<Curve> traitCurves(ResultsStore &store, std::int64_t experimentId, const std::string &trait,
+                               const std::string &context) {
+    std::vector<Curve> out;
+    SummaryOptions options;
+    options.context = context;
+    for (std::int64_t step : experimentContents(store, experimentId).evaluatedSteps) {
+        options.step = step;
+        for (TraitSummaryRow &row : traitSummary(store, experimentId, options)) {
+            if (row.trait != trait) continue;
+            auto it =
+                std::find_if(out.begin(), out.end(), [&](const Curve &c) { return c.condition == row.condition; });
+            if (it == out.end()) it = out.insert(out.end(), Curve{row.condition, {}});
+            it->points.push_back({step, row.interval});
+        }
+    }
+    // Conditions first seen at a later step would otherwise come after those seen earlier.
+    std::vector<Curve> ordered;
+    for (const auto &c : experimentContents(store, experimentId).conditions)
+        for (Curve &curve : out)
+            if (curve.condition == c.name) ordered.push_back(std::move(curve));
+    return ordered;
+}
+
 }  // namespace inoculab::store

@@ -60,4 +60,25 @@ std::vector<ElicitationPair> elicitationPairs(ResultsStore &store, std::int64_t 
                                               const std::string &trait, const std::string &context,
                                               const std::string &elicitationMetric = "train_loss");
 
+// What an experiment in the store has to chart: its conditions, contexts and traits in spec
+// order, and the metric and probe names and evaluation steps its runs recorded.
+struct ExperimentContents {
+    struct Condition {
+        std::string name;
+        bool baseline = false;  // no inoculation prompt
+    };
+    std::vector<Condition> conditions;
+    std::vector<std::string> contexts;
+    std::vector<std::string> traits;
+    std::vector<std::string> metrics;          // ascending
+    std::vector<std::string> probes;           // ascending
+    std::vector<std::int64_t> evaluatedSteps;  // ascending, finished runs only
+};
+ExperimentContents experimentContents(ResultsStore &store, std::int64_t experimentId);
+
+// A trait's expression over training: at each evaluated step, the traitSummary() interval of
+// each condition under `context` (seeds that evaluated at that step). Curves in spec order.
+std::vector<Curve> traitCurves(ResultsStore &store, std::int64_t experimentId, const std::string &trait,
+                               const std::string &context);
+
 }  // namespace inoculab::store

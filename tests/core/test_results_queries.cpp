@@ -144,6 +144,32 @@ private Q_SLOTS:
         QCOMPARE(pairs[1].expression.mean, 0.25 / 3);  // per-seed 0, 0.25, 0
     }
 
+    void contentsListWhatCanBeCharted() {
+        store::ExperimentContents contents = store::experimentContents(*m_store, m_experiment);
+        QCOMPARE(contents.conditions.size(), 2u);
+        QCOMPARE(contents.conditions[0].name, std::string("baseline"));
+        QVERIFY(contents.conditions[0].baseline);
+        QVERIFY(!contents.conditions[1].baseline);
+        QCOMPARE(contents.contexts, (std::vector<std::string>{"none", "own-prompt"}));
+        QCOMPARE(contents.traits, (std::vector<std::string>{"spanish", "all_caps"}));
+        QCOMPARE(contents.metrics, (std::vector<std::string>{"train_loss"}));
+        QCOMPARE(contents.probes, (std::vector<std::string>{"caps-english"}));
+        QCOMPARE(contents.evaluatedSteps, (std::vector<std::int64_t>{10, 20}));
+    }
+
+    void traitCurvesFollowTheSummaryPerStep() {
+        auto curves = store::traitCurves(*m_store, m_experiment, "spanish", "none");
+        QCOMPARE(curves.size(), 2u);
+        QCOMPARE(curves[0].condition, std::string("baseline"));
+        QCOMPARE(curves[0].points.size(), 2u);
+        QCOMPARE(curves[0].points[0].step, 10);
+        QCOMPARE(curves[0].points[0].interval.mean, 0.5);  // only seed 0 evaluated early
+        QCOMPARE(curves[0].points[0].interval.n, 1u);
+        QCOMPARE(curves[0].points[1].interval.mean, 0.75);
+        QCOMPARE(curves[1].points[1].interval.mean, 0.25 / 3);
+        QVERIFY(store::traitCurves(*m_store, m_experiment, "spanish", "no-such-context").empty());
+    }
+
     void jsonExportHasExactlyTheAgreedKeys() {
         auto rows = store::traitSummary(*m_store, m_experiment);
         QByteArray text = QByteArray::fromStdString(store::summaryToJson(rows).dump());

@@ -1,55 +1,92 @@
 #include "results_workspace.h"
 
+#include "charts/figure_export.h"
+#include "charts/paper_theme.h"
+#include "results/export_dialog.h"
+
+#include <QAction>
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
-#include <set>
-
 namespace inoculab::ui {
-
-namespace {
-enum Column { ConditionColumn, ContextColumn, TraitColumn, MeanColumn, IntervalColumn, SeedsColumn, PerSeedColumn };
-}
 
 ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     : QWidget(parent),
       m_title(new QLabel(this)),
+      m_kind(new QComboBox(this)),
       m_context(new QComboBox(this)),
-      m_table(new QTableWidget(0, 7, this)) {
-    m_table->setHorizontalHeaderLabels(
-        {tr("Condition"), tr("Context"), tr("Trait"), tr("Mean"), tr("95% interval"), tr("Seeds"), tr("Per seed")});
+      m_series(new QComboBox(this)),
+      m_style(new QComboBox(this)),
+      m_traitsButton(new QToolButton(this)),
+      m_export(new QPushButton(tr("Export…"), this)),
+      m_view(new QChartView(this)),
+      m_table(new QTableWidget(0, 0, this)) {
+    m_kind->addItems({tr("Trait expression per condition"), tr("Curves over training steps"),
+                      tr("Elicitation against suppression")});
+    m_style->addItems({tr("Dots"), tr("Bars")});
+    m_traitsButton->setText(tr("Traits"));
+    m_traitsButton->setPopupMode(QToolButton::InstantPopup);
+    m_traitsButton->setMenu(new QMenu(m_traitsButton));
+    m_export->setToolTip(tr("Save the chart as SVG, PDF or PNG, or its numbers as CSV or LaTeX"));
+    m_export->setEnabled(false);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->setMinimumSize(360, 240);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setAlternatingRowColors(true);
+
     auto *head = new QHBoxLayout;
     head->addWidget(m_title, 1);
-    head->addWidget(new QLabel(tr("Context"), this));
-    head->addWidget(m_context);
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Chart"), this));
+    controls->addWidget(m_kind);
+    controls->addWidget(new QLabel(tr("Context"), this));
+    controls->addWidget(m_context);
+    controls->addWidget(m_traitsButton);
+    controls->addWidget(m_series);
+    controls->addWidget(m_style);
+    controls->addStretch(1);
+    controls->addWidget(m_export);
+    // The table has many columns: below the chart it shows them all at any window width.
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_view);
+    split->addWidget(m_table);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({640, 260});
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(head);
-    layout->addWidget(m_table, 1);
+    layout->addLayout(controls);
+    layout->addWidget(split, 1);
     m_title->setText(tr("Select an experiment in the navigator to see its results."));
-    connect(m_context, &QComboBox::currentIndexChanged, this, [this] { show(); });
-    connect(&m_watcher, &QFutureWatcher<std::shared_ptr<Summary>>::finished, this, [this] {
-        std::shared_ptr<Summary> result = m_watcher.result();
-        if (!result->error.isEmpty()) m_title->setText(result->error.toHtmlEscaped());
-        m_rows = std::move(result->rows);
-        std::set<std::string> contexts;
-        for (const auto &r : m_rows) contexts.insert(r.context);
-        QString current = m_context->currentText();
-        QSignalBlocker block(m_context);
-        m_context->clear();
-        m_context->addItem(tr("all"));
-        for (const std::string &c : contexts) m_context->addItem(QString::fromStdString(c));
-        int keep = m_context->findText(current);
-        m_context->setCurrentIndex(keep >= 0 ? keep : std::min(1, m_context->count() - 1));
-        show();
+    m_series->setVisible(false);
+
+    for (QComboBox *box : {m_kind, m_context, m_series, m_style})
+        connect(box, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
+    connect(m_export, &QPushButton::clicked, this, &ResultsWorkspace::exportFigure);
+    connect(&m_watcher, &QFutureWatcher<std::shared_ptr<Loaded>>::finished, this, [this] {
+        std::shared_ptr<Loaded> result = m_watcher.result();
+        if (!result->error.isEmpty()) {
+            m_title->setText(tr("Cannot read the results: %1").arg(result->error.toHtmlEscaped()));
+            m_data.reset();
+        } else {
+            m_data = result->data;
+        }
+        rebuildChoices();
+        redraw();
         Q_EMIT loaded();
         if (m_again) {
             m_again = false;
@@ -60,10 +97,13 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
 
 ResultsWorkspace::~ResultsWorkspace() { m_watcher.waitForFinished(); }
 
+QChart *ResultsWorkspace::chart() const { return m_view->chart(); }
+
 void ResultsWorkspace::setExperiment(const QString &storePath, std::int64_t experimentId, const QString &name) {
     m_storePath = storePath;
     m_experiment = experimentId;
-    m_title->setText(tr("<b>%1</b>: trait expression of finished runs, mean across seeds").arg(name.toHtmlEscaped()));
+    m_name = name;
+    m_title->setText(tr("<b>%1</b>: finished runs, mean across seeds with 95% intervals").arg(name.toHtmlEscaped()));
     refresh();
 }
 
@@ -73,46 +113,123 @@ void ResultsWorkspace::refresh() {
         m_again = true;
         return;
     }
-    std::string path = m_storePath.toStdString();
+    QString path = m_storePath;
     std::int64_t id = m_experiment;
     // A store with many samples takes a while to aggregate: never on the UI thread.
     m_watcher.setFuture(QtConcurrent::run([path, id] {
-        auto out = std::make_shared<Summary>();
+        auto out = std::make_shared<Loaded>();
         try {
-            store::ResultsStore s = store::ResultsStore::open(path, store::ResultsStore::Access::ReadOnly);
-            out->rows = store::traitSummary(s, id);
+            out->data = std::make_shared<const charts::ResultsData>(charts::loadResultsData(path, id));
         } catch (const std::exception &e) {
-            out->error = QString::fromStdString(e.what());
+            out->error = QStringLiteral("%1: %2").arg(path, QString::fromStdString(e.what()));
         }
         return out;
     }));
 }
 
-void ResultsWorkspace::show() {
-    QString context = m_context->currentIndex() > 0 ? m_context->currentText() : QString();
-    m_table->setRowCount(0);
-    for (const store::TraitSummaryRow &r : m_rows) {
-        if (!context.isEmpty() && QString::fromStdString(r.context) != context) continue;
-        int row = m_table->rowCount();
-        m_table->insertRow(row);
-        QStringList perSeed;
-        for (std::size_t i = 0; i < r.perSeed.size(); ++i)
-            perSeed << QStringLiteral("%1: %2").arg(r.seeds[i]).arg(r.perSeed[i], 0, 'f', 3);
-        std::string_view method = stats::intervalMethodName(r.method);
-        const QString cells[] = {QString::fromStdString(r.condition),
-                                 QString::fromStdString(r.context),
-                                 QString::fromStdString(r.trait),
-                                 QString::number(r.interval.mean, 'f', 3),
-                                 QStringLiteral("[%1, %2] %3")
-                                     .arg(r.interval.low, 0, 'f', 3)
-                                     .arg(r.interval.high, 0, 'f', 3)
-                                     .arg(QString::fromLatin1(method.data(), qsizetype(method.size()))),
-                                 QString::number(r.seeds.size()),
-                                 perSeed.join(QStringLiteral("  "))};
-        for (int c = 0; c < 7; ++c) m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
-        for (int c : {MeanColumn, SeedsColumn})
-            m_table->item(row, c)->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+void ResultsWorkspace::rebuildChoices() {
+    QSignalBlocker blockContext(m_context), blockSeries(m_series);
+    QString context = m_context->currentText();
+    QString series = m_series->currentData().toString();
+    m_context->clear();
+    m_series->clear();
+    QStringList traits;
+    if (m_data) {
+        m_context->addItem(tr("all"));
+        for (const std::string &c : m_data->contents.contexts) m_context->addItem(QString::fromStdString(c));
+        for (const QString &s : charts::curveSeries(*m_data)) m_series->addItem(charts::seriesLabel(s), s);
+        for (const std::string &t : m_data->contents.traits) traits << QString::fromStdString(t);
     }
+    int keep = m_context->findText(context);
+    m_context->setCurrentIndex(keep >= 0 ? keep : std::min(1, m_context->count() - 1));
+    int keepSeries = m_series->findData(series);
+    if (keepSeries < 0) keepSeries = m_series->findData(QStringLiteral("metric:train_loss"));
+    m_series->setCurrentIndex(std::max(0, keepSeries));
+
+    QMenu *menu = m_traitsButton->menu();
+    menu->clear();
+    for (const QString &t : traits) {
+        QAction *action = menu->addAction(t);
+        action->setCheckable(true);
+        action->setChecked(m_traits.isEmpty() || m_traits.contains(t));
+        connect(action, &QAction::toggled, this, [this] {
+            QStringList chosen;
+            bool all = true;
+            for (QAction *a : m_traitsButton->menu()->actions()) {
+                if (a->isChecked())
+                    chosen << a->text();
+                else
+                    all = false;
+            }
+            m_traits = all ? QStringList() : chosen;
+            redraw();
+        });
+    }
+}
+
+charts::ChartRequest ResultsWorkspace::request() const {
+    charts::ChartRequest r;
+    r.kind = charts::ChartKind(std::max(0, m_kind->currentIndex()));
+    r.context = m_context->currentIndex() > 0 ? m_context->currentText() : QString();
+    r.traits = m_traits;
+    r.series = m_series->currentData().toString();
+    r.bars = m_style->currentIndex() == 1;
+    return r;
+}
+
+void ResultsWorkspace::setTraits(const QStringList &traits) {
+    m_traits = traits;
+    QSignalBlocker block(m_traitsButton->menu());
+    for (QAction *a : m_traitsButton->menu()->actions()) {
+        QSignalBlocker blockAction(a);
+        a->setChecked(traits.isEmpty() || traits.contains(a->text()));
+    }
+    redraw();
+}
+
+void ResultsWorkspace::setBars(bool bars) { m_style->setCurrentIndex(bars ? 1 : 0); }
+
+void ResultsWorkspace::redraw() {
+    const charts::ChartRequest r = request();
+    m_series->setVisible(r.kind == charts::ChartKind::Curves);
+    m_style->setVisible(r.kind == charts::ChartKind::Expression);
+    m_traitsButton->setEnabled(r.kind != charts::ChartKind::Curves);
+    m_export->setEnabled(m_data != nullptr);
+    QChart *old = m_view->chart();
+    if (!m_data) {
+        m_view->setChart(new QChart);
+        delete old;
+        m_table->clear();
+        m_table->setRowCount(0);
+        m_table->setColumnCount(0);
+        return;
+    }
+    charts::PaperTheme screen;
+    m_view->setChart(charts::buildChart(*m_data, r, screen));
+    delete old;  // setChart() leaves the previous chart to its caller
+
+    charts::NumbersTable numbers = charts::numbersTable(*m_data, r);
+    m_table->clear();
+    m_table->setColumnCount(int(numbers.header.size()));
+    m_table->setHorizontalHeaderLabels(numbers.header);
+    m_table->setRowCount(int(numbers.rows.size()));
+    for (int row = 0; row < int(numbers.rows.size()); ++row) {
+        for (int c = 0; c < int(numbers.rows[row].size()); ++c) {
+            const charts::Cell &cell = numbers.rows[row][c];
+            auto *item = new QTableWidgetItem(charts::cellText(cell));
+            if (const double *v = std::get_if<double>(&cell)) {
+                item->setData(Qt::UserRole, *v);  // full precision, for tools and tests
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            }
+            m_table->setItem(row, c, item);
+        }
+    }
+}
+
+void ResultsWorkspace::exportFigure() {
+    if (!m_data) return;
+    ExportDialog dialog(m_data, request(), this);
+    dialog.exec();
 }
 
 }  // namespace inoculab::ui

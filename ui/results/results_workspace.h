@@ -1,16 +1,22 @@
 #pragma once
-// ResultsWorkspace: trait expression per condition and test-time context with 95% intervals
-// across seeds, read from the store in the background (the numbers `results summary` prints).
-#include "store/results_queries.h"
+// ResultsWorkspace: charts of a finished experiment beside the numbers behind them: trait
+// expression per condition with 95% intervals across seeds, curves over training steps, and
+// elicitation against suppression. The store is read in the background; every chart is
+// drawn from that snapshot, and can be exported for a paper.
+#include "charts/chart_data.h"
 
 #include <QFutureWatcher>
 #include <QWidget>
 
 #include <memory>
 
+class QChart;
+class QChartView;
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QTableWidget;
+class QToolButton;
 
 namespace inoculab::ui {
 
@@ -22,27 +28,49 @@ public:
 
     void setExperiment(const QString &storePath, std::int64_t experimentId, const QString &name);
     void refresh();
-    QTableWidget *table() const { return m_table; }
-    QComboBox *contextChoice() const { return m_context; }
+    QTableWidget *table() const { return m_table; }         // the numbers behind the chart
+    QComboBox *contextChoice() const { return m_context; }  // index 0: every context
+    QComboBox *kindChoice() const { return m_kind; }        // in ChartKind order
+    QComboBox *seriesChoice() const { return m_series; }    // curves: what to draw
+    QChartView *chartView() const { return m_view; }
+    QChart *chart() const;
     bool isLoading() const { return m_watcher.isRunning(); }
+
+    // What the chart and table show now; traits left empty mean every trait.
+    charts::ChartRequest request() const;
+    void setTraits(const QStringList &traits);
+    void setBars(bool bars);
+    // The data the chart was drawn from (null before the first load).
+    std::shared_ptr<const charts::ResultsData> data() const { return m_data; }
+    // Opens the export dialog for the current chart.
+    void exportFigure();
 
 Q_SIGNALS:
     void loaded();
 
 private:
-    struct Summary {
-        std::vector<store::TraitSummaryRow> rows;
+    struct Loaded {
+        std::shared_ptr<const charts::ResultsData> data;
         QString error;
     };
-    void show();
+    void rebuildChoices();
+    void redraw();
 
     QString m_storePath;
     std::int64_t m_experiment = 0;
-    std::vector<store::TraitSummaryRow> m_rows;
-    QFutureWatcher<std::shared_ptr<Summary>> m_watcher;
+    QString m_name;
+    std::shared_ptr<const charts::ResultsData> m_data;
+    QFutureWatcher<std::shared_ptr<Loaded>> m_watcher;
     bool m_again = false;
+    QStringList m_traits;  // chosen traits; empty: all
     QLabel *m_title;
+    QComboBox *m_kind;
     QComboBox *m_context;
+    QComboBox *m_series;
+    QComboBox *m_style;
+    QToolButton *m_traitsButton;
+    QPushButton *m_export;
+    QChartView *m_view;
     QTableWidget *m_table;
 };
 

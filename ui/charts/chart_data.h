@@ -1,0 +1,74 @@
+#pragma once
+// The numbers behind the Results charts: one snapshot of an experiment read from the store
+// (loaded off the UI thread), what to chart from it, and the table of numbers a chart shows.
+#include "store/results_queries.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace inoculab::ui::charts {
+
+enum class ChartKind { Expression, Curves, Elicitation };
+QString chartKindName(ChartKind kind);  // "expression", "curves", "elicitation"
+std::optional<ChartKind> parseChartKind(const QString &name);
+
+// Everything the charts of one experiment need, read in one go so that switching charts
+// never queries the store on the UI thread.
+struct ResultsData {
+    QString experimentName;
+    store::ExperimentContents contents;
+    std::vector<store::TraitSummaryRow> summary;  // every context, each run's last evaluation
+    // "metric:NAME", "probe:NAME" and "trait:NAME@CONTEXT" -> one curve per condition.
+    std::map<QString, std::vector<store::Curve>> curves;
+    // "TRAIT@CONTEXT" -> one pair per condition.
+    std::map<QString, std::vector<store::ElicitationPair>> elicitation;
+
+    std::vector<QString> conditionsBaselineFirst() const;
+    std::optional<QString> baseline() const;  // the first condition without a prompt
+};
+
+// Reads the snapshot; throws common::InputError or store::StoreError naming the store.
+ResultsData loadResultsData(const QString &storePath, std::int64_t experimentId);
+// By experiment name or spec hash prefix; nullopt when the store has no such experiment.
+std::optional<std::int64_t> findExperimentId(const QString &storePath, const QString &nameOrHash,
+                                             QStringList *known = nullptr);
+
+struct ChartRequest {
+    ChartKind kind = ChartKind::Expression;
+    QString context;     // empty: every context (expression), the first one otherwise
+    QStringList traits;  // empty: every trait
+    QString series;      // curves: "metric:train_loss", "probe:NAME" or "trait:NAME"
+    bool bars = false;   // expression: bars instead of dots
+};
+
+// The context and traits a request resolves to against the data.
+QString effectiveContext(const ResultsData &data, const ChartRequest &request);
+QStringList effectiveTraits(const ResultsData &data, const ChartRequest &request);
+// The curve series a request draws, and the curves for it (empty when none recorded).
+QString effectiveSeries(const ResultsData &data, const ChartRequest &request);
+std::vector<store::Curve> curvesFor(const ResultsData &data, const ChartRequest &request);
+// Selectable curve series: metrics, probes and traits, in that order.
+QStringList curveSeries(const ResultsData &data);
+QString seriesLabel(const QString &series);  // "train_loss", "log-prob: caps-english", ...
+
+// The summary rows a request covers (context and trait filters), in store order.
+std::vector<store::TraitSummaryRow> expressionRows(const ResultsData &data, const ChartRequest &request);
+
+// One cell: text, or a number shown with 3 decimals and exported at full precision.
+using Cell = std::variant<QString, double>;
+struct NumbersTable {
+    QStringList header;
+    std::vector<std::vector<Cell>> rows;
+};
+NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request);
+QString cellText(const Cell &cell);  // display: numbers with 3 decimals, NaN empty
+QString tableToCsv(const NumbersTable &table);
+QString tableToLatex(const NumbersTable &table, const QString &caption);
+
+}  // namespace inoculab::ui::charts
