@@ -85,8 +85,9 @@ class TestCliExperiment : public QObject {
     QTemporaryDir m_dir;
 
     QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
-    QStringList runArgs(const QString &store, const QString &cache) const {
-        return {"experiment", "run", smokeSpec(), "--store", store, "--cache", cache, "--progress", "jsonl"};
+    QStringList runArgs(const QString &store, const QString &cache) const { return runArgs(smokeSpec(), store, cache); }
+    QStringList runArgs(const QString &spec, const QString &store, const QString &cache) const {
+        return {"experiment", "run", spec, "--store", store, "--cache", cache, "--progress", "jsonl"};
     }
 
 private Q_SLOTS:
@@ -149,10 +150,9 @@ private Q_SLOTS:
             evaluation["every_steps"] = 0;
             spec["evaluation"] = evaluation;
         });
+        QStringList args = runArgs(longSpec, path("b.sqlite"), path("cache-b")) +
+                           QStringList{"--conditions", "baseline", "--seeds", "0"};
         QProcess process;
-        QStringList args{"experiment", "run",           longSpec,     "--store", path("b.sqlite"),
-                         "--cache",    path("cache-b"), "--progress", "jsonl",   "--conditions",
-                         "baseline",   "--seeds",       "0"};
         process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
         QVERIFY(process.waitForStarted());
         // Interrupt at the first finetuning step.
@@ -185,10 +185,9 @@ private Q_SLOTS:
             evaluation["max_new_tokens"] = 48;
             spec["evaluation"] = evaluation;
         });
+        QStringList args = runArgs(slowSpec, path("c.sqlite"), path("cache-c")) +
+                           QStringList{"--conditions", "baseline", "--seeds", "0"};
         QProcess process;
-        QStringList args{"experiment", "run",           slowSpec,     "--store", path("c.sqlite"),
-                         "--cache",    path("cache-c"), "--progress", "jsonl",   "--conditions",
-                         "baseline",   "--seeds",       "0"};
         process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
         QVERIFY(process.waitForStarted());
         bool sent = false;
