@@ -85,7 +85,7 @@ void InoculationPreview::reloadRowsIfDataChanged() {
     std::string specFile = m_doc->path().toStdString();
     m_rowCount->setText(tr("loading…"));
     // Generating or reading the rows can take a while for a large file: never on this thread.
-    m_watcher.setFuture(QtConcurrent::run([spec, specFile] {
+    m_watcher.setFuture(QtConcurrent::run(&m_pool, [spec, specFile] {
         auto out = std::make_shared<Rows>();
         try {
             experiment::RunInputs in{spec, specFile, std::nullopt};

@@ -6,6 +6,7 @@
 #include "experiment/experiment_spec.h"
 
 #include <QFutureWatcher>
+#include <QThreadPool>
 #include <QWidget>
 
 #include <memory>
@@ -51,6 +52,9 @@ private:
     QString m_rowsError;
     std::optional<experiment::TrainDataSpec> m_loadedFor;
     QString m_loadedPath;
+    // Its own pool, not Qt's global one: the raster paint engine waits on that one for large
+    // fills, so a load there would stall repaints (see dataset/background_job.h).
+    QThreadPool m_pool;
     QFutureWatcher<std::shared_ptr<Rows>> m_watcher;
     QSpinBox *m_row;
     QLabel *m_rowCount;

@@ -116,7 +116,7 @@ void ResultsWorkspace::refresh() {
     QString path = m_storePath;
     std::int64_t id = m_experiment;
     // A store with many samples takes a while to aggregate: never on the UI thread.
-    m_watcher.setFuture(QtConcurrent::run([path, id] {
+    m_watcher.setFuture(QtConcurrent::run(&m_pool, [path, id] {
         auto out = std::make_shared<Loaded>();
         try {
             out->data = std::make_shared<const charts::ResultsData>(charts::loadResultsData(path, id));

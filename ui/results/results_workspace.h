@@ -6,6 +6,7 @@
 #include "charts/chart_data.h"
 
 #include <QFutureWatcher>
+#include <QThreadPool>
 #include <QWidget>
 
 #include <memory>
@@ -60,6 +61,9 @@ private:
     std::int64_t m_experiment = 0;
     QString m_name;
     std::shared_ptr<const charts::ResultsData> m_data;
+    // Its own pool, not Qt's global one: the raster paint engine waits on that one for large
+    // fills, so a load there would stall repaints (see dataset/background_job.h).
+    QThreadPool m_pool;
     QFutureWatcher<std::shared_ptr<Loaded>> m_watcher;
     bool m_again = false;
     QStringList m_traits;  // chosen traits; empty: all
