@@ -6,6 +6,7 @@
 #include "test_support.h"
 
 #include "screenshots.h"
+#include "stall_meter.h"
 
 #include "dataset/conversation_view.h"
 #include "dataset/dataset_stats_panel.h"
@@ -52,91 +53,12 @@ bool openAndWait(MainWindow &window, const QString &path) {
     return QTest::qWaitFor([&] { return opened.count() + failed.count() > 0; }, 30000) && opened.count() == 1;
 }
 
-// Runs the real event loop (QTest::qWaitFor sleeps between passes, which would show up as
-// stalls) until `done` holds or the time is up.
-bool spinUntil(const std::function<bool()> &done, int timeoutMs) {
-    if (done()) return true;
-    QEventLoop loop;
-    QTimer poll;
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done()) loop.quit();
-    });
-    poll.start(5);
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    loop.exec();
-    return done();
-}
-
 // Lets the event loop run for a while (layout, paint).
 void settle(int ms) {
     QEventLoop loop;
     QTimer::singleShot(ms, &loop, &QEventLoop::quit);
     loop.exec();
 }
-
-// Nanoseconds this thread has spent runnable but waiting for a CPU (the kernel's
-// schedstat run_delay), or -1 where the kernel does not keep it.
-qint64 runQueueDelayNs() {
-    std::FILE *f = std::fopen("/proc/thread-self/schedstat", "r");
-    if (!f) return -1;
-    unsigned long long cpu = 0, delay = 0;
-    int fields = std::fscanf(f, "%llu %llu", &cpu, &delay);
-    std::fclose(f);
-    return fields == 2 ? qint64(delay) : -1;
-}
-
-// The longest time the event loop went without running a 2 ms timer, overall and per
-// phase of a test. Next to the wall-clock gap it keeps the gap less the time the UI thread
-// sat in the kernel's run queue: on a shared two-core machine other processes can hold
-// both cores for a while, which says nothing about this code. Blocking (a lock, a wait
-// on a future) still counts in full.
-class StallMeter {
-public:
-    StallMeter() {
-        m_timer.setTimerType(Qt::PreciseTimer);
-        m_timer.setInterval(2);
-        QObject::connect(&m_timer, &QTimer::timeout, [this] { tick(); });
-    }
-    void start() {
-        m_clock.start();
-        m_last = 0;
-        m_lastDelay = runQueueDelayNs();
-        m_timer.start();
-    }
-    void stop() {
-        tick();
-        m_timer.stop();
-    }
-    // The longest own-work gap since the last call.
-    double takePhaseMs() {
-        double phase = double(m_phaseGap) / 1e6;
-        m_phaseGap = 0;
-        return phase;
-    }
-    double maxGapMs() const { return double(m_maxGap) / 1e6; }        // wall clock
-    double maxOwnGapMs() const { return double(m_maxOwnGap) / 1e6; }  // less run-queue waits
-    bool hasRunQueueDelay() const { return m_lastDelay >= 0; }
-
-private:
-    void tick() {
-        qint64 now = m_clock.nsecsElapsed();
-        qint64 delay = runQueueDelayNs();
-        qint64 gap = now - m_last;
-        qint64 own = m_lastDelay >= 0 && delay >= 0 ? std::max<qint64>(0, gap - (delay - m_lastDelay)) : gap;
-        m_maxGap = std::max(m_maxGap, gap);
-        m_maxOwnGap = std::max(m_maxOwnGap, own);
-        m_phaseGap = std::max(m_phaseGap, own);
-        m_last = now;
-        m_lastDelay = delay;
-    }
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = 0;
-    qint64 m_lastDelay = -1;
-    qint64 m_maxGap = 0;
-    qint64 m_maxOwnGap = 0;
-    qint64 m_phaseGap = 0;
-};
 
 // Resident memory of this process in MB, from /proc/self/status.
 double residentMb() {
@@ -313,7 +235,7 @@ private Q_SLOTS:
         auto run = [&](const ui::SearchQuery &query) {
             finished.clear();
             workspace->search(query);
-            return spinUntil([&] { return finished.count() > 0; }, 10000) ? finished.front().front().toInt() : -2;
+            return test::spinUntil([&] { return finished.count() > 0; }, 10000) ? finished.front().front().toInt() : -2;
         };
         // Row 4 asks about France; its assistant turn answers in Spanish capitals.
         ui::SearchQuery france{"capital of france", false, false, std::nullopt};
@@ -348,7 +270,7 @@ private Q_SLOTS:
         // of milliseconds. A stall over budget is measured again (up to three times) before
         // it counts; every attempt's figures are printed.
         for (int attempt = 1;; ++attempt) {
-            StallMeter meter;
+            test::StallMeter meter;
             double worstLoad = 0, worstSearch = 0, worstJump = 0, rss = 0;
             QElapsedTimer closing;
             {
@@ -366,7 +288,7 @@ private Q_SLOTS:
                 clock.start();
                 meter.start();
                 window.openDataset(path);
-                QVERIFY(spinUntil([&] { return opened.count() > 0; }, 60000));
+                QVERIFY(test::spinUntil([&] { return opened.count() > 0; }, 60000));
                 qint64 indexMs = clock.elapsed();
                 QCOMPARE(model->rowCount(), MillionRows::kRows);
 
@@ -382,7 +304,7 @@ private Q_SLOTS:
 
                 ui::ValidationPanel *validation = workspace->validationPanel();
                 ui::DatasetStatsPanel *stats = workspace->statsPanel();
-                QVERIFY(spinUntil([&] { return !validation->isRunning() && !stats->isRunning(); }, 60000));
+                QVERIFY(test::spinUntil([&] { return !validation->isRunning() && !stats->isRunning(); }, 60000));
                 qint64 analysedMs = clock.elapsed();
                 worstLoad = meter.takePhaseMs();
 
@@ -405,7 +327,7 @@ private Q_SLOTS:
                 clock.restart();
                 workspace->search({"ZEBRA", false, false, std::nullopt});
                 QVERIFY(workspace->isSearching());
-                QVERIFY(spinUntil([&] { return searched.count() > 0; }, 60000));
+                QVERIFY(test::spinUntil([&] { return searched.count() > 0; }, 60000));
                 qint64 searchMs = clock.elapsed();
                 worstSearch = meter.takePhaseMs();
                 const int zebras = MillionRows::kAssistantZebras + MillionRows::kUserZebras;
@@ -417,7 +339,7 @@ private Q_SLOTS:
 
                 searched.clear();
                 workspace->search({"zebra", false, true, data::Role::User});
-                QVERIFY(spinUntil([&] { return searched.count() > 0; }, 60000));
+                QVERIFY(test::spinUntil([&] { return searched.count() > 0; }, 60000));
                 QCOMPARE(searched.front().front().toInt(), MillionRows::kUserZebras);
 
                 // A problem is clicked while the filter hides its row: the filter gives way and

@@ -6,6 +6,7 @@
 #include "test_support.h"
 
 #include "screenshots.h"
+#include "stall_meter.h"
 
 #include "jobs/job_runner.h"
 #include "jobs/jobs_workspace.h"
@@ -35,25 +36,6 @@ using ui::RunJob;
 
 namespace {
 
-// The longest gap between turns of the event loop while it runs.
-class StallMeter {
-public:
-    StallMeter() {
-        m_timer.setInterval(5);
-        QObject::connect(&m_timer, &QTimer::timeout, [this] {
-            if (m_clock.isValid()) m_longest = std::max(m_longest, m_clock.nsecsElapsed() / 1e6);
-            m_clock.restart();
-        });
-        m_timer.start();
-    }
-    double longestMs() const { return m_longest; }
-
-private:
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    double m_longest = 0;
-};
-
 const RunJob *jobOf(MainWindow &window, const char *condition, std::uint64_t seed) {
     JobRunner *runner = window.jobsWorkspace()->runner();
     int index = runner->find(QString::fromLatin1(condition), seed);
@@ -62,7 +44,8 @@ const RunJob *jobOf(MainWindow &window, const char *condition, std::uint64_t see
 
 bool waitForState(MainWindow &window, const char *condition, std::uint64_t seed, RunJob::State state,
                   int timeoutMs = 120000) {
-    return QTest::qWaitFor(
+    // The real event loop, not QTest::qWaitFor (its sleeps would count as stalls).
+    return test::spinUntil(
         [&] {
             const RunJob *job = jobOf(window, condition, seed);
             return job && job->state == state;
@@ -71,7 +54,7 @@ bool waitForState(MainWindow &window, const char *condition, std::uint64_t seed,
 }
 
 bool waitForStep(MainWindow &window, const char *condition, std::uint64_t seed, std::int64_t step) {
-    return QTest::qWaitFor(
+    return test::spinUntil(
         [&] {
             const RunJob *job = jobOf(window, condition, seed);
             return job && job->state == RunJob::State::Running && job->step >= step;
@@ -118,7 +101,8 @@ private Q_SLOTS:
     void aTinyJobReachesDone() {
         MainWindow window;
         open(window, m_tinySpec, "tiny.sqlite");
-        StallMeter stalls;
+        test::StallMeter stalls;
+        stalls.start();
         QVERIFY(window.jobsWorkspace()->queueRuns({{"baseline", 0}}));
         QVERIFY(waitForState(window, "baseline", 0, RunJob::State::Done));
         const RunJob *job = jobOf(window, "baseline", 0);
@@ -134,18 +118,28 @@ private Q_SLOTS:
         for (const store::RunRecord &r : s.runs())
             done = done || (r.condition == "baseline" && r.seed == 0 && r.status == store::RunStatus::Done);
         QVERIFY(done);
-        qInfo("longest event-loop stall while a job trained: %.1f ms", stalls.longestMs());
+        stalls.stop();
+        qInfo("longest event-loop stall while a job trained: %.1f ms wall clock, %.1f ms less run-queue waits",
+              stalls.maxGapMs(), stalls.maxOwnGapMs());
     }
 
     void aCancelledJobResumesFromItsStep() {
         MainWindow window;
         open(window, m_longSpec, "long.sqlite");
         window.jobsWorkspace()->setMaxParallel(2);
-        StallMeter stalls;
+        test::StallMeter stalls;
+        stalls.start();
         QVERIFY(window.jobsWorkspace()->queueRuns({{"control", 0}, {"baseline", 1}}));
         QVERIFY(waitForStep(window, "control", 0, 40));
         QVERIFY(waitForStep(window, "baseline", 1, 40));
-        QTest::qWait(2 * ui::LossChart::kRedrawMilliseconds);
+        // Two more seconds of both training, the table and chart updating, then the numbers;
+        // the checks and the screenshot below are the test's own work, not measured.
+        test::spinUntil([] { return false; }, 2000);
+        stalls.stop();
+        qInfo(
+            "longest event-loop stall while two jobs trained and the chart updated: %.1f ms wall clock, %.1f ms "
+            "less run-queue waits",
+            stalls.maxGapMs(), stalls.maxOwnGapMs());
         QVERIFY(window.jobsWorkspace()->lossChart()->seriesCount() == 2);
         // Points arrive far faster than the chart redraws: redraws are throttled.
         const RunJob *control = jobOf(window, "control", 0);
@@ -156,7 +150,6 @@ private Q_SLOTS:
         window.jobsWorkspace()->table()->selectRow(6);  // control/seed0: its log below
         QVERIFY(window.jobsWorkspace()->logView()->toPlainText().contains("finetuning 200000 steps from step 0"));
         test::saveScreenshot(&window, QStringLiteral("jobs_workspace.png"));
-        qInfo("longest event-loop stall while two jobs trained and the chart updated: %.1f ms", stalls.longestMs());
 
         window.jobsWorkspace()->cancelRun("control", 0);
         QVERIFY(waitForState(window, "control", 0, RunJob::State::Cancelled, 60000));
@@ -197,7 +190,9 @@ private Q_SLOTS:
         for (int r = 0; r < jobs->table()->rowCount(); ++r)
             if (jobs->table()->item(r, 0)->text() == "inoc-caps" && jobs->table()->item(r, 1)->text() == "1") row = r;
         QVERIFY(row >= 0);
-        QVERIFY2(jobs->table()->item(row, 3)->text().toInt() >= 10, qPrintable(jobs->table()->item(row, 3)->text()));
+        // Killed after step 10's event, so step 9 at least was written (every step is, with a
+        // checkpoint each step).
+        QVERIFY2(jobs->table()->item(row, 3)->text().toInt() >= 9, qPrintable(jobs->table()->item(row, 3)->text()));
         QCOMPARE(jobs->stateOf("inoc-spanish", 0), QString("not started"));
         QVERIFY(jobs->queueRuns({{"inoc-caps", 1}}));
         QVERIFY(waitForStep(again, "inoc-caps", 1, 12));

@@ -19,6 +19,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <map>
@@ -54,7 +55,8 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
       m_message(new QLabel(this)),
       m_parallel(new QSpinBox(this)),
       m_table(new QTableWidget(0, ColumnCount, this)),
-      m_log(new QPlainTextEdit(this)) {
+      m_log(new QPlainTextEdit(this)),
+      m_throttle(new QTimer(this)) {
     m_cacheDir = QString::fromStdString(experiment::defaultCacheDir());
     m_table->setHorizontalHeaderLabels({tr("Condition"), tr("Seed"), tr("State"), tr("Step"), tr("Loss"),
                                         tr("Tokens/s"), tr("ETA"), tr("Device"), tr("Note")});
@@ -114,19 +116,30 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
         m_runner->setMaxParallel(n);
         QSettings().setValue(QStringLiteral("jobs/parallel"), n);
     });
+    // Workers report every step (tens a second each): rows and the log are redrawn on a
+    // throttle, like the chart; a worker starting or ending shows at once.
+    m_throttle->setSingleShot(true);
+    m_throttle->setInterval(kRedrawMilliseconds);
+    connect(m_throttle, &QTimer::timeout, this, [this] {
+        for (int row : m_dirtyRows)
+            if (row < int(m_rows.size())) updateRow(row);
+        m_dirtyRows.clear();
+        showSelectedLog();
+    });
     connect(m_runner, &JobRunner::jobChanged, this, [this](int index) {
         const RunJob &job = *m_runner->jobs().at(std::size_t(index));
-        int row = rowOf(job.condition, job.seed);
-        if (row >= 0) updateRow(row);
-        auto selected = selectedRuns();
-        if (!selected.empty() && selected.front().first == job.condition && selected.front().second == job.seed)
-            showSelectedLog();
+        const int row = rowOf(job.condition, job.seed);
         const bool active = job.isActive();
         if (active != m_wasActive[{job.condition, job.seed}]) {
             m_wasActive[{job.condition, job.seed}] = active;
+            if (row >= 0) updateRow(row);
             if (!active) refresh();  // the store has its final word now
+            showSelectedLog();
             Q_EMIT runsChanged();
+            return;
         }
+        if (row >= 0) m_dirtyRows.insert(row);
+        if (!m_throttle->isActive()) m_throttle->start();
     });
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &JobsWorkspace::showSelectedLog);
     connect(m_doc, &SpecDocument::changed, this, &JobsWorkspace::rebuildRows);

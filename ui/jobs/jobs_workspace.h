@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ class QLabel;
 class QPlainTextEdit;
 class QSpinBox;
 class QTableWidget;
+class QTimer;
 
 namespace inoculab::ui {
 
@@ -47,6 +49,7 @@ public:
     QPlainTextEdit *logView() const { return m_log; }
     QString message() const;
     void setMaxParallel(int jobs);
+    static constexpr int kRedrawMilliseconds = 250;
 
 Q_SIGNALS:
     // A worker started or ended: what the store says of the experiment changed.
@@ -77,6 +80,8 @@ private:
     QSpinBox *m_parallel;
     QTableWidget *m_table;
     QPlainTextEdit *m_log;
+    QTimer *m_throttle;
+    std::set<int> m_dirtyRows;
 };
 
 }  // namespace inoculab::ui
