@@ -113,6 +113,7 @@ MainWindow::MainWindow(QWidget *parent)
         m_results->setExperiment(m_navigator->storePath(), id, name);
     });
     connect(m_jobs, &JobsWorkspace::runsChanged, m_navigator, &ExperimentNavigator::refresh);
+    connect(m_jobs, &JobsWorkspace::runsChanged, m_results, &ResultsWorkspace::refresh);  // a run may have finished
     // Workers write to the store from their own processes; show their progress as it lands.
     m_refresh->setInterval(3000);
     connect(m_refresh, &QTimer::timeout, this, [this] {
