@@ -246,9 +246,11 @@ private Q_SLOTS:
             "traits[0].params.language", "expected one of en, es, fr, de");
         row("language without params", "[{'op':'remove','path':'/traits/0/params'}]", "traits[0].params",
             "required by the language scorer");
-        row("caps threshold above 1", "[{'op':'replace','path':'/traits/0','value':{'name':'c','scorer':'caps','params':{'threshold':1.5}}}]",
+        row("caps threshold above 1",
+            "[{'op':'replace','path':'/traits/0','value':{'name':'c','scorer':'caps','params':{'threshold':1.5}}}]",
             "traits[0].params.threshold", "must be a number in (0, 1]");
-        row("caps threshold of 0", "[{'op':'replace','path':'/traits/0','value':{'name':'c','scorer':'caps','params':{'threshold':0}}}]",
+        row("caps threshold of 0",
+            "[{'op':'replace','path':'/traits/0','value':{'name':'c','scorer':'caps','params':{'threshold':0}}}]",
             "traits[0].params.threshold", "must be a number in (0, 1]");
         row("unknown key with odd characters", "[{'op':'add','path':'/we ird','value':1}]", "[\"we ird\"]",
             "unknown key");
@@ -762,8 +764,9 @@ private Q_SLOTS:
     }
 
     void relativePathsAreTakenFromTheSpecFolder() {
-        QCOMPARE(resolvePath("/work/specs/a.json", "data/train.jsonl"), std::string("/work/specs/data/train.jsonl"));
-        QCOMPARE(resolvePath("/work/specs/a.json", "/data/train.jsonl"), std::string("/data/train.jsonl"));
+        QCOMPARE(resolvePath("/projects/specs/a.json", "data/train.jsonl"),
+                 std::string("/projects/specs/data/train.jsonl"));
+        QCOMPARE(resolvePath("/projects/specs/a.json", "/data/train.jsonl"), std::string("/data/train.jsonl"));
         QCOMPARE(resolvePath("a.json", "train.jsonl"), std::string("train.jsonl"));
         QCOMPARE(resolvePath("specs/a.json", "../train.jsonl"), std::string("specs/../train.jsonl"));
         // The spec keeps the string as written.

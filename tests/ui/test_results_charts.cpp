@@ -75,6 +75,12 @@ class TestResultsCharts : public QObject {
         return QTest::qWaitFor([&] { return !results->isLoading() && results->data() != nullptr; }, 30000);
     }
 
+    // Shows the window on the smoke spec and the test store; the Results workspace loaded.
+    bool openResults(MainWindow &window) {
+        window.show();
+        return window.openSpec(smokeSpec()) && window.openStore(m_store) && loaded(window.resultsWorkspace());
+    }
+
     int runGui(const QStringList &args, QByteArray *err) {
         QProcess gui;
         gui.start(QStringLiteral(INOCULAB_GUI), args);
@@ -108,11 +114,8 @@ private Q_SLOTS:
     void expressionChartMatchesTheSummary() {
         MainWindow window;
         window.resize(1400, 860);
-        window.show();
-        QVERIFY(window.openSpec(smokeSpec()));
-        QVERIFY(window.openStore(m_store));
+        QVERIFY(openResults(window));
         ui::ResultsWorkspace *results = window.resultsWorkspace();
-        QVERIFY(loaded(results));
         results->contextChoice()->setCurrentIndex(0);  // every context: one group per (trait, context)
         QChart *chart = results->chart();
 
@@ -181,11 +184,8 @@ private Q_SLOTS:
 
     void curvesAndElicitationComeFromTheSameStore() {
         MainWindow window;
-        window.show();
-        QVERIFY(window.openSpec(smokeSpec()));
-        QVERIFY(window.openStore(m_store));
+        QVERIFY(openResults(window));
         ui::ResultsWorkspace *results = window.resultsWorkspace();
-        QVERIFY(loaded(results));
         results->contextChoice()->setCurrentText("no-system");
         results->kindChoice()->setCurrentIndex(int(charts::ChartKind::Curves));
         QCOMPARE(results->request().series, QString("metric:train_loss"));
@@ -224,11 +224,8 @@ private Q_SLOTS:
 
     void exportDialogWritesVectorFigures() {
         MainWindow window;
-        window.show();
-        QVERIFY(window.openSpec(smokeSpec()));
-        QVERIFY(window.openStore(m_store));
+        QVERIFY(openResults(window));
         ui::ResultsWorkspace *results = window.resultsWorkspace();
-        QVERIFY(loaded(results));
         results->contextChoice()->setCurrentText("no-system");
         ui::ExportDialog dialog(results->data(), results->request());
         test::saveScreenshot(&dialog, QStringLiteral("results_export_dialog.png"));
