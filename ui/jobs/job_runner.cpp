@@ -1,6 +1,6 @@
 #include "job_runner.h"
 
-#include "prompts/elicitation_panel.h"  // inoculabCliPath
+#include "worker_command.h"
 
 #include "experiment/worker_job.h"
 

@@ -1,6 +1,7 @@
 #include "elicitation_panel.h"
 
 #include "spec_document.h"
+#include "worker_command.h"
 
 #include "common/atomic_file.h"
 #include "experiment/worker_job.h"
@@ -38,12 +39,6 @@ public:
 };
 
 }  // namespace
-
-QString inoculabCliPath() {
-    QString env = qEnvironmentVariable("INOCULAB_CLI");
-    if (!env.isEmpty()) return env;
-    return QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("inoculab-cli"));
-}
 
 ElicitationPanel::ElicitationPanel(SpecDocument *document, QWidget *parent)
     : QWidget(parent),

@@ -61,7 +61,4 @@ private:
     QTableWidget *m_table;
 };
 
-// The CLI the GUI starts workers with: $INOCULAB_CLI, else inoculab-cli beside this program.
-QString inoculabCliPath();
-
 }  // namespace inoculab::ui
