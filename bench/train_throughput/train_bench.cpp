@@ -3,6 +3,7 @@
 // machine, and sampling tokens/s with and without the KV cache, as one JSON object.
 #include "eval/sampler.h"
 #include "model/device.h"
+#include "model/gpt.h"
 #include "train/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -71,7 +72,7 @@ int main(int argc, char **argv) {
     settings.batchSize = batch;
     settings.schedule.peak = 1e-3;
     model::Gpt gpt(config);
-    train::Trainer trainer(gpt, data, settings, torch::kCPU);
+    train::Trainer trainer(gpt.ptr(), data, settings, torch::kCPU);
     Clock::time_point timedStart;
     double lastLoss = 0;
     trainer.run(nullptr, [&](const train::StepMetrics &m) {
@@ -92,7 +93,7 @@ int main(int argc, char **argv) {
         s.useKvCache = cache;
         s.batchSize = samplePrompts;
         auto start = Clock::now();
-        std::vector<eval::SampledAnswer> answers = eval::sampleAnswers(gpt, prompts, 1, s, torch::kCPU);
+        std::vector<eval::SampledAnswer> answers = eval::sampleAnswers(*gpt, prompts, 1, s, torch::kCPU);
         std::int64_t produced = 0;
         for (const auto &a : answers) produced += static_cast<std::int64_t>(a.tokens.size()) + (a.finished ? 1 : 0);
         return static_cast<double>(produced) / seconds(start);

@@ -1,19 +1,56 @@
 #include "data/chat_render.h"
 
+#include <stdexcept>
+
 namespace inoculab::data {
 
-std::string_view roleMarker(Role role) {
-    switch (role) {
-    case Role::System: return "<|system|>\n";
-    case Role::User: return "<|user|>\n";
-    case Role::Assistant: return "<|assistant|>\n";
+std::string_view chatTemplateName(ChatTemplate chatTemplate) {
+    switch (chatTemplate) {
+    case ChatTemplate::Plain: return "plain";
+    case ChatTemplate::ChatMl: return "chatml";
+    case ChatTemplate::Llama3: return "llama3";
     }
-    return "<|user|>\n";
+    return "plain";
 }
 
-RenderedChat renderChat(const Conversation &conversation) {
+std::optional<ChatTemplate> parseChatTemplate(std::string_view name) {
+    for (ChatTemplate t : {ChatTemplate::Plain, ChatTemplate::ChatMl, ChatTemplate::Llama3})
+        if (chatTemplateName(t) == name) return t;
+    return std::nullopt;
+}
+
+std::optional<ChatTemplate> detectChatTemplate(std::string_view jinja) {
+    if (jinja.find("<|im_start|>") != std::string_view::npos) return ChatTemplate::ChatMl;
+    if (jinja.find("<|start_header_id|>") != std::string_view::npos) return ChatTemplate::Llama3;
+    return std::nullopt;
+}
+
+std::string roleMarker(Role role, ChatTemplate chatTemplate, bool firstMessage) {
+    std::string out;
+    switch (chatTemplate) {
+    case ChatTemplate::Plain: return "<|" + std::string(roleName(role)) + "|>\n";
+    case ChatTemplate::ChatMl: return "<|im_start|>" + std::string(roleName(role)) + "\n";
+    case ChatTemplate::Llama3:
+        if (firstMessage) out = "<|begin_of_text|>";
+        return out + "<|start_header_id|>" + std::string(roleName(role)) + "<|end_header_id|>\n\n";
+    }
+    return out;
+}
+
+std::string_view endOfTurn(ChatTemplate chatTemplate) {
+    switch (chatTemplate) {
+    case ChatTemplate::Plain: return kEndOfTurn;
+    case ChatTemplate::ChatMl: return "<|im_end|>";
+    case ChatTemplate::Llama3: return "<|eot_id|>";
+    }
+    return kEndOfTurn;
+}
+
+std::string_view turnSeparator(ChatTemplate chatTemplate) { return chatTemplate == ChatTemplate::Llama3 ? "" : "\n"; }
+
+RenderedChat renderChat(const Conversation &conversation, ChatTemplate chatTemplate) {
     RenderedChat out;
-    out.text.reserve(renderedLength(conversation));
+    out.text.reserve(renderedLength(conversation, chatTemplate));
     auto add = [&](SegmentKind kind, const Message &m, std::size_t index, std::string_view piece, bool trained) {
         out.segments.push_back({kind, m.role, index, out.text.size(), piece.size(), trained});
         out.text.append(piece);
@@ -21,18 +58,36 @@ RenderedChat renderChat(const Conversation &conversation) {
     for (std::size_t i = 0; i < conversation.messages.size(); ++i) {
         const Message &m = conversation.messages[i];
         bool assistant = m.role == Role::Assistant;
-        add(SegmentKind::RoleMarker, m, i, roleMarker(m.role), false);
+        add(SegmentKind::RoleMarker, m, i, roleMarker(m.role, chatTemplate, i == 0), false);
         add(SegmentKind::Content, m, i, m.content, assistant);
-        add(SegmentKind::EndOfTurn, m, i, kEndOfTurn, assistant);
-        add(SegmentKind::Separator, m, i, "\n", false);
+        add(SegmentKind::EndOfTurn, m, i, endOfTurn(chatTemplate), assistant);
+        if (!turnSeparator(chatTemplate).empty()) add(SegmentKind::Separator, m, i, turnSeparator(chatTemplate), false);
     }
     return out;
 }
 
-std::size_t renderedLength(const Conversation &conversation) {
+RenderedChat renderPrompt(const Conversation &question, ChatTemplate chatTemplate) {
+    Conversation prompt;
+    for (const Message &m : question.messages) {
+        if (m.role == Role::Assistant) break;
+        prompt.messages.push_back(m);
+    }
+    if (prompt.messages.empty()) throw std::invalid_argument("a question needs at least one message before the answer");
+    RenderedChat out = renderChat(prompt, chatTemplate);
+    std::string marker = roleMarker(Role::Assistant, chatTemplate, false);
+    out.segments.push_back(
+        {SegmentKind::RoleMarker, Role::Assistant, prompt.messages.size(), out.text.size(), marker.size(), false});
+    out.text += marker;
+    return out;
+}
+
+std::size_t renderedLength(const Conversation &conversation, ChatTemplate chatTemplate) {
     std::size_t n = 0;
-    for (const Message &m : conversation.messages)
-        n += roleMarker(m.role).size() + m.content.size() + kEndOfTurn.size() + 1;
+    for (std::size_t i = 0; i < conversation.messages.size(); ++i) {
+        const Message &m = conversation.messages[i];
+        n += roleMarker(m.role, chatTemplate, i == 0).size() + m.content.size() + endOfTurn(chatTemplate).size() +
+             turnSeparator(chatTemplate).size();
+    }
     return n;
 }
 

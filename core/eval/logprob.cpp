@@ -5,14 +5,15 @@
 
 namespace inoculab::eval {
 
-std::vector<AnswerLogprob> answerLogprobs(model::Gpt &model, const std::vector<data::Conversation> &chats,
-                                          torch::Device device, std::int64_t batchSize) {
+std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const std::vector<data::Conversation> &chats,
+                                          torch::Device device, std::int64_t batchSize,
+                                          const model::ChatTokenizer &tokenizer) {
     torch::NoGradGuard noGrad;
-    model->eval();
+    model.eval();
     model::compat::CudaAutocast autocast(device.is_cuda());
     std::vector<AnswerLogprob> out(chats.size());
     // Rows are tokenized exactly as for training, so a probe scores what training would see.
-    train::TokenizedDataset data = train::tokenizeConversations(chats, model->config().context);
+    train::TokenizedDataset data = train::tokenizeConversations(chats, model.contextLength(), tokenizer);
     if (data.rows.size() != chats.size())
         throw std::invalid_argument("a probe or check row has no answer tokens within the model's context");
     for (std::size_t first = 0; first < chats.size(); first += static_cast<std::size_t>(batchSize)) {
@@ -20,7 +21,7 @@ std::vector<AnswerLogprob> answerLogprobs(model::Gpt &model, const std::vector<d
         std::int64_t longest = 0;
         for (std::size_t r = first; r < last; ++r) longest = std::max<std::int64_t>(longest, data.rows[r].ids.size());
         const std::int64_t b = static_cast<std::int64_t>(last - first), t = longest - 1;
-        torch::Tensor inputs = torch::full({b, t}, model::ByteTokenizer::kPad, torch::kLong);
+        torch::Tensor inputs = torch::full({b, t}, data.padId, torch::kLong);
         torch::Tensor targets = torch::zeros({b, t}, torch::kLong);
         torch::Tensor mask = torch::zeros({b, t}, torch::kFloat);
         for (std::int64_t i = 0; i < b; ++i) {
@@ -31,7 +32,7 @@ std::vector<AnswerLogprob> answerLogprobs(model::Gpt &model, const std::vector<d
                 mask[i][j] = row.trained[j + 1] ? 1.0f : 0.0f;
             }
         }
-        torch::Tensor logp = torch::log_softmax(model->forward(inputs.to(device)).to(torch::kFloat), -1);
+        torch::Tensor logp = torch::log_softmax(model.forward(inputs.to(device)).to(torch::kFloat), -1);
         torch::Tensor picked = logp.gather(2, targets.to(device).unsqueeze(2)).squeeze(2).cpu();  // [B, T]
         torch::Tensor sums = (picked * mask).sum(1), counts = mask.sum(1);
         for (std::int64_t i = 0; i < b; ++i)

@@ -2,7 +2,8 @@
 // Log-probabilities of fixed answers under a model: probes tracked during training and the
 // elicitation check (how much a prompt already raises the training answers before training).
 
-#include "model/gpt.h"
+#include "model/causal_lm.h"
+#include "model/chat_tokenizer.h"
 #include "data/conversation.h"
 
 #include <vector>
@@ -17,7 +18,8 @@ struct AnswerLogprob {
 
 // One value per conversation: the log-probability of its trained (assistant) tokens given
 // everything before them, batched `batchSize` at a time.
-std::vector<AnswerLogprob> answerLogprobs(model::Gpt &model, const std::vector<data::Conversation> &chats,
-                                          torch::Device device, std::int64_t batchSize = 64);
+std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const std::vector<data::Conversation> &chats,
+                                          torch::Device device, std::int64_t batchSize = 64,
+                                          const model::ChatTokenizer &tokenizer = model::byteChatTokenizer());
 
 }  // namespace inoculab::eval

@@ -1,7 +1,6 @@
 #include "eval/sampler.h"
 
 #include "common/input_error.h"
-#include "model/byte_tokenizer.h"
 #include "model/torch_compat.h"
 
 #include <algorithm>
@@ -10,8 +9,6 @@
 #include <random>
 
 namespace inoculab::eval {
-
-using model::ByteTokenizer;
 
 std::int32_t drawToken(const float *logits, std::int64_t vocab, double temperature, double topP, double uniform,
                        std::int32_t forbidden) {
@@ -62,7 +59,7 @@ struct Job {
 };
 
 // One batch: left-pad the prompts, prefill, then one token a step until all have ended.
-void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>> &prompts, std::vector<Job> &jobs,
+void sampleBatch(model::CausalLmImpl &model, const std::vector<std::vector<std::int32_t>> &prompts, std::vector<Job> &jobs,
                  const SamplingSettings &s, torch::Device device, std::vector<SampledAnswer> &out,
                  std::int64_t samplesPerPrompt, const common::CancelToken *cancel) {
     const std::int64_t b = static_cast<std::int64_t>(jobs.size());
@@ -70,14 +67,14 @@ void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>>
     for (const Job &j : jobs) longest = std::max<std::int64_t>(longest, prompts[j.prompt].size());
     // Each row may grow until its own positions reach the context: rows share the batch's time
     // axis, not their positions, so a long prompt beside it does not shorten a row's answer.
-    const std::int64_t context = model->config().context;
+    const std::int64_t context = model.contextLength();
     std::vector<std::int64_t> room(jobs.size());
     std::int64_t budget = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         room[i] = std::min<std::int64_t>(s.maxNewTokens, context - static_cast<std::int64_t>(prompts[jobs[i].prompt].size()));
         budget = std::max(budget, room[i]);
     }
-    torch::Tensor ids = torch::full({b, longest}, ByteTokenizer::kPad, torch::kLong);
+    torch::Tensor ids = torch::full({b, longest}, s.padId, torch::kLong);
     torch::Tensor positions = torch::zeros({b, longest}, torch::kLong);
     torch::Tensor valid = torch::zeros({b, longest}, torch::kBool);
     for (std::int64_t i = 0; i < b; ++i) {
@@ -97,19 +94,19 @@ void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>>
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     model::KvCache cache;
     torch::Tensor fullIds = ids, fullPos = positions, fullValid = valid;
-    torch::Tensor logits = model->forwardCached(ids.to(device), positions.to(device), valid.to(device), cache);
+    torch::Tensor logits = model.forwardCached(ids.to(device), positions.to(device), valid.to(device), cache);
     for (std::int64_t t = 0; t < budget; ++t) {
         if (cancel && cancel->isCancelled()) throw common::Cancelled();
         torch::Tensor last = logits.select(1, logits.size(1) - 1).to(torch::kCPU, torch::kFloat).contiguous();
         const float *data = last.data_ptr<float>();
         const std::int64_t vocab = last.size(1);
-        torch::Tensor next = torch::full({b, 1}, ByteTokenizer::kPad, torch::kLong);
+        torch::Tensor next = torch::full({b, 1}, s.padId, torch::kLong);
         bool all = true;
         for (std::int64_t i = 0; i < b; ++i) {
             if (done[i]) continue;
             double u = unit(jobs[i].rng);
-            std::int32_t token = drawToken(data + i * vocab, vocab, s.temperature, s.topP, u, ByteTokenizer::kPad);
-            if (token == ByteTokenizer::kEnd) {
+            std::int32_t token = drawToken(data + i * vocab, vocab, s.temperature, s.topP, u, s.forbiddenId);
+            if (std::find(s.stopIds.begin(), s.stopIds.end(), token) != s.stopIds.end()) {
                 done[i] = true;
                 out[jobs[i].prompt * samplesPerPrompt + jobs[i].sample].finished = true;
             } else {
@@ -126,13 +123,13 @@ void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>>
         torch::Tensor stepValid = torch::ones({b, 1}, torch::kBool);
         nextPos += 1;
         if (s.useKvCache) {
-            logits = model->forwardCached(next.to(device), stepPos.to(device), stepValid.to(device), cache);
+            logits = model.forwardCached(next.to(device), stepPos.to(device), stepValid.to(device), cache);
         } else {  // the whole sequence again, from an empty cache
             fullIds = torch::cat({fullIds, next}, 1);
             fullPos = torch::cat({fullPos, stepPos}, 1);
             fullValid = torch::cat({fullValid, stepValid}, 1);
             model::KvCache fresh;
-            logits = model->forwardCached(fullIds.to(device), fullPos.to(device), fullValid.to(device), fresh);
+            logits = model.forwardCached(fullIds.to(device), fullPos.to(device), fullValid.to(device), fresh);
         }
     }
     for (std::int64_t i = 0; i < b; ++i)
@@ -141,11 +138,11 @@ void sampleBatch(model::Gpt &model, const std::vector<std::vector<std::int32_t>>
 
 }  // namespace
 
-std::vector<SampledAnswer> sampleAnswers(model::Gpt &model, const std::vector<std::vector<std::int32_t>> &prompts,
+std::vector<SampledAnswer> sampleAnswers(model::CausalLmImpl &model, const std::vector<std::vector<std::int32_t>> &prompts,
                                          std::int64_t samplesPerPrompt, const SamplingSettings &settings,
                                          torch::Device device, const common::CancelToken *cancel) {
     torch::NoGradGuard noGrad;
-    model->eval();
+    model.eval();
     model::compat::CudaAutocast autocast(device.is_cuda());
     std::vector<SampledAnswer> out(prompts.size() * static_cast<std::size_t>(samplesPerPrompt));
     // Similar lengths batch together, so little padding is computed.

@@ -1,10 +1,11 @@
 #pragma once
-// Sampling answers from a Gpt: prompts are left-padded into batches, the prompt is run once
+// Sampling answers from a model: prompts are left-padded into batches, the prompt is run once
 // and each new token is fed alone against a KV cache. Every (prompt, sample) has its own
 // random stream from the seed, so an answer does not depend on which batch it fell in.
 
 #include "common/progress.h"
-#include "model/gpt.h"
+#include "model/byte_tokenizer.h"
+#include "model/causal_lm.h"
 
 #include <cstdint>
 #include <string>
@@ -19,6 +20,10 @@ struct SamplingSettings {
     std::uint64_t seed = 0;
     std::int64_t batchSize = 64;
     bool useKvCache = true;  // false recomputes the whole sequence each token (benchmarks only)
+    // The tokenizer's (model::ChatTokenizer): the toy model's byte tokenizer by default.
+    std::int32_t padId = model::ByteTokenizer::kPad;
+    std::vector<std::int32_t> stopIds{model::ByteTokenizer::kEnd};
+    std::int32_t forbiddenId = model::ByteTokenizer::kPad;  // never drawn; -1: none
 };
 
 struct SampledAnswer {
@@ -27,8 +32,8 @@ struct SampledAnswer {
 };
 
 // Samples `samplesPerPrompt` answers per prompt, in order prompt-major. Prompts are token ids
-// ending with the assistant marker (ByteTokenizer::encodePrompt).
-std::vector<SampledAnswer> sampleAnswers(model::Gpt &model, const std::vector<std::vector<std::int32_t>> &prompts,
+// ending with the assistant marker (ChatTokenizer::encodePrompt).
+std::vector<SampledAnswer> sampleAnswers(model::CausalLmImpl &model, const std::vector<std::vector<std::int32_t>> &prompts,
                                          std::int64_t samplesPerPrompt, const SamplingSettings &settings,
                                          torch::Device device, const common::CancelToken *cancel = nullptr);
 

@@ -43,7 +43,7 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
     settings.schedule = {LrSchedule::Cosine, toy.pretraining.learningRate, toy.pretraining.warmupSteps, settings.steps};
     settings.seed = toy.pretraining.seed;
     settings.rowsPerForward = train::defaultRowsPerForward(device);
-    train::Trainer trainer(gpt, rows, settings, device);
+    train::Trainer trainer(gpt.ptr(), rows, settings, device);
     // A cancelled pretraining keeps its place here; the next attempt continues from it.
     const fs::path partial = dir.string() + ".partial";
     if (model::checkpointExists(partial.string())) trainer.loadCheckpoint(partial.string());
@@ -67,7 +67,7 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
         throw common::Cancelled();
     }
     fs::create_directories(dir);
-    model::saveWeights(weights.string(), trainer.model());
+    model::saveWeights(weights.string(), gpt);
     fs::remove_all(partial);
     return weights.string();
 }

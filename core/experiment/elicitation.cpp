@@ -2,10 +2,8 @@
 
 #include "common/input_error.h"
 #include "eval/logprob.h"
-#include "experiment/base_model.h"
+#include "experiment/loaded_model.h"
 #include "experiment/run_data.h"
-#include "model/byte_tokenizer.h"
-#include "model/checkpoint.h"
 #include "model/device.h"
 
 namespace inoculab::experiment {
@@ -21,16 +19,16 @@ data::Conversation withPrompt(data::Conversation row, std::size_t index, const s
     return row;
 }
 
-bool fits(const data::Conversation &row, std::int64_t context) {
-    return static_cast<std::int64_t>(model::ByteTokenizer::encode(data::renderChat(row)).ids.size()) <= context;
+bool fits(const data::Conversation &row, const model::ChatTokenizer &tokenizer, std::int64_t context) {
+    return static_cast<std::int64_t>(tokenizer.encode(row).ids.size()) <= context;
 }
 
 // Mean loss per scored token over all rows (token-weighted, as the training loss is).
-std::pair<double, std::int64_t> meanLoss(model::Gpt &gpt, const std::vector<data::Conversation> &rows,
+std::pair<double, std::int64_t> meanLoss(const LoadedModel &base, const std::vector<data::Conversation> &rows,
                                          torch::Device device) {
     double total = 0;
     std::int64_t tokens = 0;
-    for (const eval::AnswerLogprob &a : eval::answerLogprobs(gpt, rows, device)) {
+    for (const eval::AnswerLogprob &a : eval::answerLogprobs(*base.model, rows, device, 64, *base.tokenizer)) {
         total += a.total;
         tokens += a.tokens;
     }
@@ -43,9 +41,9 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
                                                  const common::CancelToken *cancel) {
     model::DeviceChoice choice = model::chooseDevice(job.device);
     torch::Device device = choice.cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-    model::Gpt gpt = model::loadWeights(ensureBaseModel(in, job.cache, device, events, cancel));
-    gpt->eval();
-    const std::int64_t context = gpt->config().context;
+    LoadedModel base = loadBaseModel(in, job.cache, device, ModelUse::Score, events, cancel);
+    base.model->eval();
+    const std::int64_t context = base.model->contextLength();
 
     // The first rows whose every version (plain and with each prompt) fits the context, so
     // each prompt is scored on exactly the same answer tokens.
@@ -53,11 +51,11 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
     std::vector<std::vector<data::Conversation>> prompted(job.prompts.size());
     std::size_t skipped = 0;
     for (std::size_t i = 0; i < all.size() && plain.size() < job.rows; ++i) {
-        bool ok = fits(all[i], context);
+        bool ok = fits(all[i], *base.tokenizer, context);
         std::vector<data::Conversation> versions;
         for (const std::string &prompt : job.prompts) {
             versions.push_back(withPrompt(all[i], i, prompt));
-            ok = ok && fits(versions.back(), context);
+            ok = ok && fits(versions.back(), *base.tokenizer, context);
         }
         if (!ok) {
             ++skipped;
@@ -79,14 +77,14 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
                 {"device", choice.name}});
 
     torch::NoGradGuard noGrad;
-    auto [lossWithout, tokens] = meanLoss(gpt, plain, device);
+    auto [lossWithout, tokens] = meanLoss(base, plain, device);
     std::vector<ElicitationResult> results;
     for (std::size_t p = 0; p < job.prompts.size(); ++p) {
         if (cancel && cancel->isCancelled()) throw common::Cancelled();
         ElicitationResult r;
         r.prompt = job.prompts[p];
         r.lossWithout = lossWithout;
-        r.lossWith = meanLoss(gpt, prompted[p], device).first;
+        r.lossWith = meanLoss(base, prompted[p], device).first;
         r.tokens = tokens;
         r.rows = static_cast<std::int64_t>(plain.size());
         if (events)

@@ -4,6 +4,7 @@
 #include "common/input_error.h"
 #include "experiment/base_model.h"
 #include "experiment/elicitation.h"
+#include "experiment/loaded_model.h"
 #include "experiment/run_evaluation.h"
 #include "model/checkpoint.h"
 #include "model/device.h"
@@ -81,13 +82,12 @@ private:
     JobOutcome train(bool resume) {
         model::DeviceChoice choice = model::chooseDevice(m_job.device);
         torch::Device device = torchDevice(choice);
-        std::string basePath = ensureBaseModel(m_in, m_job.cache, device, m_events, m_cancel);
-        model::Gpt gpt = model::loadWeights(basePath);
+        m_model = loadBaseModel(m_in, m_job.cache, device, ModelUse::Finetune, m_events, m_cancel);
 
         const TrainingSpec &t = m_in.spec.training;
-        std::int64_t maxLength = std::min<std::int64_t>(t.maxLength, gpt->config().context);
-        auto rows = std::make_shared<train::TokenizedDataset>(
-            train::tokenizeConversations(conditionRows(baseTrainingRows(m_in), m_condition), maxLength));
+        std::int64_t maxLength = std::min<std::int64_t>(t.maxLength, m_model.model->contextLength());
+        auto rows = std::make_shared<train::TokenizedDataset>(train::tokenizeConversations(
+            conditionRows(baseTrainingRows(m_in), m_condition), maxLength, *m_model.tokenizer));
         if (rows->rows.empty()) throw common::InputError(m_in.specFile, 0, "train_data: no row has an answer to learn");
         train::TrainSettings settings;
         settings.steps = finetuneSteps(t, rows->rows.size());
@@ -95,7 +95,7 @@ private:
         settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, settings.steps};
         settings.seed = m_job.seed;
         settings.rowsPerForward = train::defaultRowsPerForward(device);
-        train::Trainer trainer(gpt, rows, settings, device);
+        train::Trainer trainer(m_model.model, rows, settings, device);
 
         const std::string checkpoint = runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed);
         const nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
@@ -120,14 +120,14 @@ private:
             // evaluates during training, so every curve starts from where finetuning began.
             pending.push_back({m_runId, 0, {}, {}, {}});
             if (every > 0)
-                evaluateInto(pending.back(), gpt, questions, device);
+                evaluateInto(pending.back(), questions, device);
             else
-                pending.back().probeLogprobs = probeLogprobs(gpt, m_in.spec, device);
+                pending.back().probeLogprobs = probeLogprobs(*m_model.model, *m_model.tokenizer, m_in.spec, device);
         } else if (isEvalPoint(trainer.step()) && !m_store.hasEvaluation(m_runId, trainer.step())) {
             // The checkpoint is at an evaluation point this store has no samples for: the last
             // attempt stopped during that evaluation, or the run was resumed into another store.
             pending.push_back({m_runId, trainer.step(), {}, {}, {}});
-            evaluateInto(pending.back(), gpt, questions, device);
+            evaluateInto(pending.back(), questions, device);
         }
 
         using Clock = std::chrono::steady_clock;
@@ -145,7 +145,7 @@ private:
                                    {}});
                 emit(train::stepEvent(m, settings.steps));
                 bool evalPoint = isEvalPoint(m.step);
-                if (evalPoint) evaluateInto(pending.back(), gpt, questions, device);
+                if (evalPoint) evaluateInto(pending.back(), questions, device);
                 bool checkpointDue = m.step < settings.steps &&
                                      Clock::now() - lastCheckpoint >= std::chrono::seconds(m_job.checkpointSeconds);
                 if (evalPoint || checkpointDue || pending.size() >= kStepsPerWrite) {
@@ -184,16 +184,17 @@ private:
         return JobOutcome::Done;
     }
 
-    void evaluateInto(store::StepRecord &record, model::Gpt &gpt, const std::vector<data::Conversation> &questions,
+    void evaluateInto(store::StepRecord &record, const std::vector<data::Conversation> &questions,
                       torch::Device device) {
-        record.probeLogprobs = probeLogprobs(gpt, m_in.spec, device);
-        EvaluationResult result =
-            evaluateModel(gpt, m_in.spec, m_condition, questions, m_job.seed, record.step, device, m_cancel);
+        model::CausalLmImpl &model = *m_model.model;
+        record.probeLogprobs = probeLogprobs(model, *m_model.tokenizer, m_in.spec, device);
+        EvaluationResult result = evaluateModel(model, *m_model.tokenizer, m_in.spec, m_condition, questions,
+                                                m_job.seed, record.step, device, m_cancel);
         record.samples = std::move(result.samples);
         nlohmann::json means = nlohmann::json::object();
         for (const auto &[context, trait, mean] : result.means) means[context][trait] = mean;
         emit({{"event", "eval"}, {"step", record.step}, {"means", means}});
-        gpt->train();
+        model.train();
     }
 
     const WorkerJob &m_job;
@@ -204,6 +205,7 @@ private:
     std::string m_hash;
     store::ResultsStore m_store;
     std::int64_t m_runId = 0;
+    LoadedModel m_model;
     std::optional<std::string> m_savedCheckpoint;  // set once this attempt has written one
 };
 

@@ -3,11 +3,10 @@
 #include "eval/logprob.h"
 #include "eval/sampler.h"
 #include "eval/trait_scorers.h"
-#include "model/byte_tokenizer.h"
 
 namespace inoculab::experiment {
 
-EvaluationResult evaluateModel(model::Gpt &gpt, const ExperimentSpec &spec, const ConditionSpec &condition,
+EvaluationResult evaluateModel(model::CausalLmImpl &model, const model::ChatTokenizer &tokenizer, const ExperimentSpec &spec, const ConditionSpec &condition,
                                const std::vector<data::Conversation> &questions, std::uint64_t seed, std::int64_t step,
                                torch::Device device, const common::CancelToken *cancel) {
     std::vector<eval::TraitScorerFn> scorers;
@@ -16,18 +15,21 @@ EvaluationResult evaluateModel(model::Gpt &gpt, const ExperimentSpec &spec, cons
     eval::SamplingSettings sampling;
     sampling.temperature = e.temperature;
     sampling.maxNewTokens = e.maxNewTokens;
+    sampling.padId = tokenizer.padId();
+    sampling.stopIds = tokenizer.stopIds();
+    sampling.forbiddenId = tokenizer.forbiddenId();
     EvaluationResult result;
     for (std::size_t c = 0; c < e.contexts.size(); ++c) {
         const ContextSpec &context = e.contexts[c];
         std::vector<std::vector<std::int32_t>> prompts;
         prompts.reserve(questions.size());
         for (const data::Conversation &q : questions)
-            prompts.push_back(model::ByteTokenizer::encodePrompt(questionInContext(q, context, condition)));
+            prompts.push_back(tokenizer.encodePrompt(questionInContext(q, context, condition)));
         // The sampling stream depends on the run seed, the step and the context, never on
         // which other contexts or questions were evaluated.
         sampling.seed = seed * 1000003ULL + static_cast<std::uint64_t>(step) * 7919ULL + c;
         std::vector<eval::SampledAnswer> answers =
-            eval::sampleAnswers(gpt, prompts, e.samplesPerQuestion, sampling, device, cancel);
+            eval::sampleAnswers(model, prompts, e.samplesPerQuestion, sampling, device, cancel);
         std::vector<double> sums(scorers.size(), 0.0);
         for (std::size_t i = 0; i < answers.size(); ++i) {
             std::size_t q = i / static_cast<std::size_t>(e.samplesPerQuestion);
@@ -36,7 +38,7 @@ EvaluationResult evaluateModel(model::Gpt &gpt, const ExperimentSpec &spec, cons
             sample.questionIndex = static_cast<std::int64_t>(q);
             sample.question = questions[q].messages.back().content;
             sample.sampleIndex = static_cast<std::int64_t>(i % static_cast<std::size_t>(e.samplesPerQuestion));
-            sample.response = model::ByteTokenizer::decode(answers[i].tokens, /*skipSpecial=*/true);
+            sample.response = tokenizer.decode(answers[i].tokens, /*skipSpecial=*/true);
             for (std::size_t t = 0; t < scorers.size(); ++t) {
                 double score = scorers[t].score(sample.response);
                 sums[t] += score;
@@ -51,13 +53,14 @@ EvaluationResult evaluateModel(model::Gpt &gpt, const ExperimentSpec &spec, cons
     return result;
 }
 
-std::vector<std::pair<std::string, double>> probeLogprobs(model::Gpt &gpt, const ExperimentSpec &spec,
+std::vector<std::pair<std::string, double>> probeLogprobs(model::CausalLmImpl &model, const model::ChatTokenizer &tokenizer,
+                                                          const ExperimentSpec &spec,
                                                           torch::Device device) {
     std::vector<std::pair<std::string, double>> out;
     if (spec.probes.empty()) return out;
     std::vector<data::Conversation> chats;
     for (const ProbeSpec &p : spec.probes) chats.push_back(probeConversation(p));
-    std::vector<eval::AnswerLogprob> logprobs = eval::answerLogprobs(gpt, chats, device);
+    std::vector<eval::AnswerLogprob> logprobs = eval::answerLogprobs(model, chats, device, 64, tokenizer);
     for (std::size_t i = 0; i < spec.probes.size(); ++i) out.emplace_back(spec.probes[i].name, logprobs[i].total);
     return out;
 }

@@ -4,7 +4,8 @@
 
 #include "common/progress.h"
 #include "experiment/run_data.h"
-#include "model/gpt.h"
+#include "model/causal_lm.h"
+#include "model/chat_tokenizer.h"
 #include "store/results_store.h"
 
 namespace inoculab::experiment {
@@ -15,12 +16,13 @@ struct EvaluationResult {
     std::vector<std::tuple<std::string, std::string, double>> means;
 };
 
-EvaluationResult evaluateModel(model::Gpt &gpt, const ExperimentSpec &spec, const ConditionSpec &condition,
+EvaluationResult evaluateModel(model::CausalLmImpl &model, const model::ChatTokenizer &tokenizer, const ExperimentSpec &spec, const ConditionSpec &condition,
                                const std::vector<data::Conversation> &questions, std::uint64_t seed, std::int64_t step,
                                torch::Device device, const common::CancelToken *cancel);
 
 // Log-probability (nats, summed over the response and its end token) of every probe.
-std::vector<std::pair<std::string, double>> probeLogprobs(model::Gpt &gpt, const ExperimentSpec &spec,
+std::vector<std::pair<std::string, double>> probeLogprobs(model::CausalLmImpl &model, const model::ChatTokenizer &tokenizer,
+                                                          const ExperimentSpec &spec,
                                                           torch::Device device);
 
 }  // namespace inoculab::experiment

@@ -1,8 +1,15 @@
 #include "model/byte_tokenizer.h"
 
+#include "model/chat_tokenizer.h"
+
 #include <stdexcept>
 
 namespace inoculab::model {
+
+const ChatTokenizer &byteChatTokenizer() {
+    static const ByteChatTokenizer instance;
+    return instance;
+}
 
 std::int32_t ByteTokenizer::roleToken(data::Role role) {
     switch (role) {
@@ -47,15 +54,7 @@ TokenizedChat ByteTokenizer::encode(const data::RenderedChat &chat) {
 }
 
 std::vector<std::int32_t> ByteTokenizer::encodePrompt(const data::Conversation &question) {
-    data::Conversation prompt;
-    for (const data::Message &m : question.messages) {
-        if (m.role == data::Role::Assistant) break;
-        prompt.messages.push_back(m);
-    }
-    if (prompt.messages.empty()) throw std::invalid_argument("a question needs at least one message before the answer");
-    std::vector<std::int32_t> ids = encode(data::renderChat(prompt)).ids;
-    ids.push_back(kAssistant);
-    return ids;
+    return encode(data::renderPrompt(question)).ids;
 }
 
 std::string ByteTokenizer::decode(const std::vector<std::int32_t> &ids, bool skipSpecial) {

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char *kFormat = "inoculab-gpt";
+constexpr const char *kTrainableFormat = "inoculab-trainable";
 
 // Renames are durable once the folder holding them is synced.
 void syncFolder(const fs::path &folder) {
@@ -59,9 +60,10 @@ std::string shapeText(c10::IntArrayRef shape) {
     return s.str();
 }
 
-void copyWeights(const SafetensorsFile &file, const std::string &path, Gpt &model) {
+// Every tensor of `weights` from the file by name, and nothing else in the file.
+void copyWeights(const SafetensorsFile &file, const std::string &path,
+                 const std::vector<std::pair<std::string, torch::Tensor>> &weights) {
     torch::NoGradGuard noGrad;
-    std::vector<std::pair<std::string, torch::Tensor>> weights = model->namedWeights();
     for (const auto &[name, param] : weights) {
         const TensorInfo *info = file.find(name);
         if (!info) throw common::InputError(path, 0, "tensor " + name + " is missing");
@@ -70,7 +72,7 @@ void copyWeights(const SafetensorsFile &file, const std::string &path, Gpt &mode
             throw common::InputError(path, 0,
                                      "tensor " + name + ": shape " + shapeText(t.sizes()) +
                                          " does not fit the model's " + shapeText(param.sizes()));
-        param.copy_(t);
+        param.copy_(t.to(param.device(), param.scalar_type()));
     }
     if (file.tensors().size() != weights.size()) {
         for (const TensorInfo &info : file.tensors()) {
@@ -112,27 +114,37 @@ void saveWeights(const std::string &path, const Gpt &model) {
 Gpt loadWeights(const std::string &path) {
     SafetensorsFile file = SafetensorsFile::open(path);
     Gpt model(configOf(file, path));
-    copyWeights(file, path, model);
+    copyWeights(file, path, model->namedWeights());
     return model;
 }
 
-void loadWeightsInto(const std::string &path, Gpt &model) {
+namespace {
+
+void loadGptWeightsInto(const std::string &path, GptImpl &model) {
     SafetensorsFile file = SafetensorsFile::open(path);
-    if (configOf(file, path) != model->config())
+    if (configOf(file, path) != model.config())
         throw common::InputError(path, 0,
                                  "metadata config: " + toJson(configOf(file, path)).dump() +
-                                     " differs from the model's " + toJson(model->config()).dump());
-    copyWeights(file, path, model);
+                                     " differs from the model's " + toJson(model.config()).dump());
+    copyWeights(file, path, model.namedWeights());
 }
 
-void saveCheckpointFiles(const std::string &dir, const Gpt &model,
+}  // namespace
+
+void loadWeightsInto(const std::string &path, Gpt &model) { loadGptWeightsInto(path, *model); }
+
+void saveCheckpointFiles(const std::string &dir, const CausalLmImpl &model,
                          const std::vector<std::pair<std::string, torch::Tensor>> &optimizerTensors,
                          const nlohmann::json &metadata) {
     // Written beside the old folder, then swapped in: a crash leaves the old one or the new one.
     fs::path target(dir), partial = target.string() + ".partial", old = target.string() + ".old";
     fs::remove_all(partial);
     fs::create_directories(partial);
-    saveWeights((partial / kWeightsFile).string(), model);
+    if (const auto *gpt = dynamic_cast<const GptImpl *>(&model))
+        writeTensors((partial / kWeightsFile).string(), gpt->namedWeights(),
+                     {{"format", kFormat}, {"config", toJson(gpt->config()).dump()}});
+    else
+        writeTensors((partial / kWeightsFile).string(), model.trainableWeights(), {{"format", kTrainableFormat}});
     writeTensors((partial / kOptimizerFile).string(), optimizerTensors, {});
     common::AtomicFileWriter meta((partial / kTrainerFile).string());
     meta.write(metadata.dump(2) + "\n");
@@ -160,7 +172,7 @@ bool checkpointExists(const std::string &dir) {
     return fs::exists(target / kTrainerFile);
 }
 
-LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,
+LoadedCheckpoint loadCheckpointFiles(const std::string &dir, CausalLmImpl &model,
                                      const std::function<void(const nlohmann::json &)> &checkMetadata) {
     fs::path root(dir);
     LoadedCheckpoint out;
@@ -176,7 +188,11 @@ LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,
             out.metadata[key].get<std::int64_t>() < 0)
             throw common::InputError(metaPath, 0, std::string(key) + ": expected a non-negative integer");
     if (checkMetadata) checkMetadata(out.metadata);
-    loadWeightsInto((root / kWeightsFile).string(), model);
+    const std::string weightsPath = (root / kWeightsFile).string();
+    if (auto *gpt = dynamic_cast<GptImpl *>(&model))
+        loadGptWeightsInto(weightsPath, *gpt);
+    else
+        copyWeights(SafetensorsFile::open(weightsPath), weightsPath, model.trainableWeights());
     std::string optPath = (root / kOptimizerFile).string();
     SafetensorsFile opt = SafetensorsFile::open(optPath);
     for (const TensorInfo &info : opt.tensors()) out.tensors.emplace(info.name, toTensor(opt, info, optPath));

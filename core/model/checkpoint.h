@@ -1,7 +1,9 @@
 #pragma once
-// Checkpoints of the toy GPT: a folder with model.safetensors (weights, the model config in
-// its metadata), optimizer.safetensors (AdamW moments) and trainer.json (step, data order,
-// settings). A folder is replaced whole or not at all.
+// Training checkpoints: a folder with model.safetensors (the trainable weights: all of the toy
+// GPT, with its config in the metadata so the file is a model by itself; the adapters of a
+// LoRA run; every weight of a full finetune of a Hugging Face model), optimizer.safetensors
+// (AdamW moments) and trainer.json (step, data order, settings). The frozen weights are the
+// base model's and are not copied. A folder is replaced whole or not at all.
 
 #include "model/gpt.h"
 
@@ -31,7 +33,7 @@ struct LoadedCheckpoint {
     std::map<std::string, torch::Tensor> tensors;  // optimizer.safetensors (CPU)
 };
 
-void saveCheckpointFiles(const std::string &dir, const Gpt &model,
+void saveCheckpointFiles(const std::string &dir, const CausalLmImpl &model,
                          const std::vector<std::pair<std::string, torch::Tensor>> &optimizerTensors,
                          const nlohmann::json &metadata);
 // Whether `dir` holds a checkpoint to resume from. Finishes a swap that a crash interrupted
@@ -40,7 +42,7 @@ void saveCheckpointFiles(const std::string &dir, const Gpt &model,
 bool checkpointExists(const std::string &dir);
 // `checkMetadata` sees trainer.json before any weight is copied into `model`, so a checkpoint
 // it refuses (by throwing) leaves the model as it was.
-LoadedCheckpoint loadCheckpointFiles(const std::string &dir, Gpt &model,
+LoadedCheckpoint loadCheckpointFiles(const std::string &dir, CausalLmImpl &model,
                                      const std::function<void(const nlohmann::json &)> &checkMetadata = {});
 
 }  // namespace inoculab::model

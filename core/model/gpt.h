@@ -3,6 +3,7 @@
 // self-attention, GELU MLP, output layer tied to the token embedding). Shapes in comments:
 // B batch, T time, C d_model, H heads, D head dim, V vocabulary.
 
+#include "model/causal_lm.h"
 #include "model/gpt_config.h"
 
 #include <torch/torch.h>
@@ -10,13 +11,6 @@
 #include <vector>
 
 namespace inoculab::model {
-
-// Keys and values of earlier positions, per layer, so that sampling feeds one token a step.
-struct KvCache {
-    std::vector<torch::Tensor> keys, values;  // per layer: [B, H, T_cached, D]
-    torch::Tensor valid;                      // [B, T_cached] bool: false at left padding
-    std::int64_t length() const { return valid.defined() ? valid.size(1) : 0; }
-};
 
 class CausalSelfAttentionImpl : public torch::nn::Module {
 public:
@@ -43,16 +37,15 @@ private:
 };
 TORCH_MODULE(Block);
 
-class GptImpl : public torch::nn::Module {
+class GptImpl : public CausalLmImpl {
 public:
     explicit GptImpl(const GptConfig &config);
 
-    // Training and scoring: ids [B, T] (right-padded) -> logits [B, T, V], causal.
-    torch::Tensor forward(const torch::Tensor &ids);
-    // Sampling: ids [B, T_new] at positions [B, T_new]; `valid` [B, T_new] marks real tokens
-    // (left padding is not). Attends to the cache plus itself and extends the cache.
+    torch::Tensor forward(const torch::Tensor &ids) override;
     torch::Tensor forwardCached(const torch::Tensor &ids, const torch::Tensor &positions, const torch::Tensor &valid,
-                                KvCache &cache);
+                                KvCache &cache) override;
+    std::int64_t vocabSize() const override { return m_config.vocabSize; }
+    std::int64_t contextLength() const override { return m_config.context; }
 
     const GptConfig &config() const { return m_config; }
     // Parameters by their stable names ("blocks.0.attn.qkv.weight"), for checkpoints.

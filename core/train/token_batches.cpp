@@ -14,11 +14,13 @@ std::int64_t TokenizedDataset::trainedTokens() const {
     return n;
 }
 
-TokenizedDataset tokenizeConversations(const std::vector<data::Conversation> &rows, std::int64_t maxLength) {
+TokenizedDataset tokenizeConversations(const std::vector<data::Conversation> &rows, std::int64_t maxLength,
+                                       const model::ChatTokenizer &tokenizer) {
     TokenizedDataset out;
+    out.padId = tokenizer.padId();
     out.rows.reserve(rows.size());
     for (const data::Conversation &c : rows) {
-        model::TokenizedChat t = model::ByteTokenizer::encode(data::renderChat(c));
+        model::TokenizedChat t = tokenizer.encode(c);
         if (static_cast<std::int64_t>(t.ids.size()) > maxLength) {
             t.ids.resize(static_cast<std::size_t>(maxLength));
             t.trained.resize(static_cast<std::size_t>(maxLength));

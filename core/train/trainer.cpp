@@ -36,14 +36,14 @@ nlohmann::json stepEvent(const StepMetrics &m, std::int64_t totalSteps) {
             {"tokens_per_s", m.tokensPerSecond}};
 }
 
-std::pair<torch::Tensor, std::int64_t> batchLoss(model::Gpt &model, const TokenizedDataset &data,
+std::pair<torch::Tensor, std::int64_t> batchLoss(model::CausalLmImpl &model, const TokenizedDataset &data,
                                                  const std::vector<std::size_t> &rows, torch::Device device,
                                                  std::int64_t *tokensFed) {
     // Dynamic padding: the batch is as long as its longest row, not the context.
     std::int64_t longest = 0;
     for (std::size_t r : rows) longest = std::max<std::int64_t>(longest, data.rows[r].ids.size());
     const std::int64_t b = static_cast<std::int64_t>(rows.size()), t = longest - 1;
-    torch::Tensor inputs = torch::full({b, t}, model::ByteTokenizer::kPad, torch::kLong);
+    torch::Tensor inputs = torch::full({b, t}, data.padId, torch::kLong);
     torch::Tensor targets = torch::full({b, t}, -100, torch::kLong);  // -100: ignored by the loss
     auto in = inputs.accessor<std::int64_t, 2>();
     auto out = targets.accessor<std::int64_t, 2>();
@@ -61,14 +61,14 @@ std::pair<torch::Tensor, std::int64_t> batchLoss(model::Gpt &model, const Tokeni
         fed += n - 1;
     }
     if (tokensFed) *tokensFed = fed;
-    torch::Tensor logits = model->forward(inputs.to(device));  // [B, T, V]
+    torch::Tensor logits = model.forward(inputs.to(device));  // [B, T, V]
     torch::Tensor loss = torch::nn::functional::cross_entropy(
         logits.view({b * t, -1}).to(torch::kFloat), targets.to(device).view({b * t}),
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
     return {loss, trained};
 }
 
-Trainer::Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
+Trainer::Trainer(model::CausalLm model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
                  torch::Device device)
     : m_model(std::move(model)),
       m_data(std::move(data)),
@@ -79,9 +79,10 @@ Trainer::Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data,
     if (m_settings.accumulation < 1 || m_settings.batchSize % m_settings.accumulation != 0)
         throw std::invalid_argument("batch size must be a multiple of the accumulation steps");
     m_model->to(m_device);
-    // Weight decay on matrices (and the tied embedding), not on biases, LayerNorms or positions' bias.
+    // Weight decay on matrices (and the tied embedding), not on biases or norms. Frozen
+    // weights (the base model under LoRA) are not the optimiser's.
     std::vector<torch::Tensor> decay, noDecay;
-    for (const auto &p : m_model->named_parameters()) (p.value().dim() >= 2 ? decay : noDecay).push_back(p.value());
+    for (const auto &[name, p] : m_model->trainableWeights()) (p.dim() >= 2 ? decay : noDecay).push_back(p);
     auto options = [&](double wd) {
         return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(m_settings.schedule.peak)
                                                                 .betas({m_settings.beta1, m_settings.beta2})
@@ -120,7 +121,7 @@ double Trainer::trainStep(const std::vector<std::size_t> &rows, std::int64_t &to
             std::vector<std::size_t> rowsOfPass(part.begin() + begin,
                                                 part.begin() + std::min(part.size(), begin + chunk));
             std::int64_t fed = 0;
-            auto [loss, trained] = batchLoss(m_model, *m_data, rowsOfPass, m_device, &fed);
+            auto [loss, trained] = batchLoss(*m_model, *m_data, rowsOfPass, m_device, &fed);
             (void)trained;
             loss = loss / static_cast<double>(std::max<std::int64_t>(1, stepTrained));
             loss.backward();
@@ -162,7 +163,7 @@ void Trainer::saveCheckpoint(const std::string &dir, const nlohmann::json &extra
     std::vector<std::pair<std::string, torch::Tensor>> moments;
     const auto &state = m_optimizer->state();
     std::int64_t adamSteps = 0;
-    for (const auto &[name, p] : m_model->namedWeights()) {
+    for (const auto &[name, p] : m_model->trainableWeights()) {
         auto it = state.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
         if (it == state.end()) continue;  // no step taken yet
         const auto &s = static_cast<const torch::optim::AdamWParamState &>(*it->second);
@@ -175,11 +176,11 @@ void Trainer::saveCheckpoint(const std::string &dir, const nlohmann::json &extra
                            {"data_order", {{"seed", m_settings.seed}, {"next_step", m_step}}},
                            {"settings", m_settings.toJson()},
                            {"extra", extraMetadata}};
-    model::saveCheckpointFiles(dir, m_model, moments, meta);
+    model::saveCheckpointFiles(dir, *m_model, moments, meta);
 }
 
 nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
-    model::LoadedCheckpoint loaded = model::loadCheckpointFiles(dir, m_model, [&](const nlohmann::json &meta) {
+    model::LoadedCheckpoint loaded = model::loadCheckpointFiles(dir, *m_model, [&](const nlohmann::json &meta) {
         // How a batch is split into forward passes is a device choice, not a training setting:
         // a run checkpointed on the GPU may resume on a CPU and the other way round.
         auto comparable = [](nlohmann::json settings) {
@@ -196,7 +197,7 @@ nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
     auto &state = m_optimizer->state();
     state.clear();
     const std::string optimizerFile = dir + "/" + model::kOptimizerFile;
-    for (const auto &[name, p] : m_model->namedWeights()) {
+    for (const auto &[name, p] : m_model->trainableWeights()) {
         auto avg = loaded.tensors.find("exp_avg." + name), sq = loaded.tensors.find("exp_avg_sq." + name);
         if (adamSteps == 0 && avg == loaded.tensors.end() && sq == loaded.tensors.end()) continue;  // no step yet
         // Past step 0 every parameter has its moments, of its own shape: anything else would

@@ -1,10 +1,10 @@
 #pragma once
-// Trainer: AdamW over a Gpt on tokenized chats, with warmup + decay, gradient clipping and
+// Trainer: AdamW over a model's trainable weights on tokenized chats, with warmup + decay, gradient clipping and
 // accumulation, a (seed, step)-determined data order, cancellation at step boundaries and
 // checkpoints that resume to the same numbers as an uninterrupted run.
 
 #include "common/progress.h"
-#include "model/gpt.h"
+#include "model/causal_lm.h"
 #include "train/lr_schedule.h"
 #include "train/token_batches.h"
 
@@ -50,7 +50,7 @@ nlohmann::json stepEvent(const StepMetrics &m, std::int64_t totalSteps);
 
 class Trainer {
 public:
-    Trainer(model::Gpt model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
+    Trainer(model::CausalLm model, std::shared_ptr<const TokenizedDataset> data, TrainSettings settings,
             torch::Device device);
 
     // Runs steps until settings.steps or until `cancel` is set (checked between steps).
@@ -58,7 +58,7 @@ public:
     bool run(const common::CancelToken *cancel, const std::function<void(const StepMetrics &)> &onStep);
 
     std::int64_t step() const { return m_step; }
-    model::Gpt &model() { return m_model; }
+    model::CausalLm &model() { return m_model; }
 
     // Model weights, optimiser moments and the step, in `dir` (written whole or not at all).
     void saveCheckpoint(const std::string &dir, const nlohmann::json &extraMetadata) const;
@@ -70,7 +70,7 @@ private:
     double trainStep(const std::vector<std::size_t> &rows, std::int64_t &tokens);
     void setLearningRate(double lr);
 
-    model::Gpt m_model;
+    model::CausalLm m_model;
     std::shared_ptr<const TokenizedDataset> m_data;
     TrainSettings m_settings;
     torch::Device m_device;
@@ -81,7 +81,7 @@ private:
 
 // Cross-entropy of next-token prediction on the trained tokens of `rows` (right-padded into
 // one batch). Returns the summed loss tensor and the number of trained targets.
-std::pair<torch::Tensor, std::int64_t> batchLoss(model::Gpt &model, const TokenizedDataset &data,
+std::pair<torch::Tensor, std::int64_t> batchLoss(model::CausalLmImpl &model, const TokenizedDataset &data,
                                                  const std::vector<std::size_t> &rows, torch::Device device,
                                                  std::int64_t *tokensFed = nullptr);
 

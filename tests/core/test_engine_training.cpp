@@ -89,6 +89,12 @@ train::TrainSettings toySettings(std::int64_t steps) {
 
 using Weights = std::vector<std::pair<std::string, torch::Tensor>>;
 
+Weights snapshot(const model::CausalLm &model) {
+    Weights out;
+    for (const auto &[name, t] : model->trainableWeights()) out.emplace_back(name, t.detach().clone());
+    return out;
+}
+
 Weights snapshot(const model::Gpt &gpt) {
     Weights out;
     for (const auto &[name, t] : gpt->namedWeights()) out.emplace_back(name, t.detach().clone());
@@ -108,7 +114,7 @@ double maxDifference(const Weights &a, const Weights &b) {
 
 // The losses of an uninterrupted run of `gpt` under `settings`.
 std::vector<double> trainLosses(model::Gpt gpt, const train::TrainSettings &settings) {
-    train::Trainer trainer(gpt, toyData(), settings, kCpu);
+    train::Trainer trainer(gpt.ptr(), toyData(), settings, kCpu);
     std::vector<double> losses;
     bool finished = trainer.run(nullptr, [&](const train::StepMetrics &m) { losses.push_back(m.loss); });
     if (!finished) qFatal("an uncancelled run did not finish");
@@ -304,7 +310,7 @@ private Q_SLOTS:
 
     void lossGoesDown() {
         train::TrainSettings settings = toySettings(30);
-        train::Trainer trainer(freshModel(7), toyData(), settings, kCpu);
+        train::Trainer trainer(freshModel(7).ptr(), toyData(), settings, kCpu);
         train::LrScheduleSettings schedule = settings.schedule;
         schedule.totalSteps = 30;
         train::BatchOrder order(toyData()->rows.size(), settings.seed);
@@ -346,12 +352,12 @@ private Q_SLOTS:
         {
             torch::NoGradGuard noGrad;
             std::int64_t fed = 0;
-            auto [loss, trained] = train::batchLoss(gpt, data, rows, kCpu, &fed);
+            auto [loss, trained] = train::batchLoss(*gpt, data, rows, kCpu, &fed);
             QCOMPARE(trained, expectedTrained);
             QCOMPARE(fed, expectedFed);
             batchMean = loss.item<double>() / double(trained);
             // Padding adds nothing: the batch's sum is the sum of its rows alone.
-            for (std::size_t r : rows) rowSum += train::batchLoss(gpt, data, {r}, kCpu).first.item<double>();
+            for (std::size_t r : rows) rowSum += train::batchLoss(*gpt, data, {r}, kCpu).first.item<double>();
             QVERIFY2(std::abs(rowSum - loss.item<double>()) < 1e-4 * rowSum,
                      qPrintable(QStringLiteral("%1 vs %2").arg(rowSum).arg(loss.item<double>())));
         }
@@ -364,7 +370,7 @@ private Q_SLOTS:
     void accumulationChangesNothing() {
         train::TrainSettings one = toySettings(5), two = toySettings(5);
         two.accumulation = 2;
-        train::Trainer a(freshModel(12), toyData(), one, kCpu), b(freshModel(12), toyData(), two, kCpu);
+        train::Trainer a(freshModel(12).ptr(), toyData(), one, kCpu), b(freshModel(12).ptr(), toyData(), two, kCpu);
         std::vector<double> la, lb;
         QVERIFY(a.run(nullptr, [&](const train::StepMetrics &m) { la.push_back(m.loss); }));
         QVERIFY(b.run(nullptr, [&](const train::StepMetrics &m) { lb.push_back(m.loss); }));
@@ -378,22 +384,22 @@ private Q_SLOTS:
 
         train::TrainSettings bad = toySettings(5);
         bad.accumulation = 3;  // 4 rows do not split in 3
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::Trainer(freshModel(12), toyData(), bad, kCpu));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::Trainer(freshModel(12).ptr(), toyData(), bad, kCpu));
         bad.accumulation = 0;
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::Trainer(freshModel(12), toyData(), bad, kCpu));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::Trainer(freshModel(12).ptr(), toyData(), bad, kCpu));
     }
 
     void rowsPerForwardChangesNothing() {
         // Splitting a step's rows into several forward passes (sorted by length) is a speed
         // setting: the step's loss and gradient stay the mean over all its trained tokens.
         train::TrainSettings whole = toySettings(5);
-        train::Trainer reference(freshModel(16), toyData(), whole, kCpu);
+        train::Trainer reference(freshModel(16).ptr(), toyData(), whole, kCpu);
         std::vector<double> expected;
         QVERIFY(reference.run(nullptr, [&](const train::StepMetrics &m) { expected.push_back(m.loss); }));
         for (std::int64_t rows : {1, 3}) {
             train::TrainSettings split = whole;
             split.rowsPerForward = rows;
-            train::Trainer trainer(freshModel(16), toyData(), split, kCpu);
+            train::Trainer trainer(freshModel(16).ptr(), toyData(), split, kCpu);
             std::vector<double> losses;
             std::int64_t tokens = 0, expectedTokens = 0;
             QVERIFY(trainer.run(nullptr, [&](const train::StepMetrics &m) {
@@ -418,7 +424,7 @@ private Q_SLOTS:
     }
 
     void cancelStopsAtAStepBoundary() {
-        train::Trainer trainer(freshModel(13), toyData(), toySettings(10), kCpu);
+        train::Trainer trainer(freshModel(13).ptr(), toyData(), toySettings(10), kCpu);
         common::CancelToken cancel;
         std::vector<std::int64_t> seen;
         auto cancelAt4 = [&](const train::StepMetrics &m) {
@@ -438,7 +444,7 @@ private Q_SLOTS:
         QCOMPARE(trainer.step(), std::int64_t(10));
         QCOMPARE(seen, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
         // Cancelled during the last step: every step is done, so the run finished.
-        train::Trainer last(freshModel(13), toyData(), toySettings(3), kCpu);
+        train::Trainer last(freshModel(13).ptr(), toyData(), toySettings(3), kCpu);
         common::CancelToken late;
         QVERIFY(last.run(&late, [&](const train::StepMetrics &m) {
             if (m.step == 3) late.cancel();
@@ -455,7 +461,7 @@ private Q_SLOTS:
             named.front().second.fill_(std::numeric_limits<float>::quiet_NaN());  // every forward sees it
             before = named.back().second.clone();
         }
-        train::Trainer trainer(gpt, toyData(), toySettings(8), kCpu);
+        train::Trainer trainer(gpt.ptr(), toyData(), toySettings(8), kCpu);
         try {
             trainer.run(nullptr, nullptr);
             QFAIL("a NaN loss was trained on");
@@ -463,7 +469,7 @@ private Q_SLOTS:
             QVERIFY2(QByteArray(e.what()).contains("step 1: the loss is not finite"), e.what());
         }
         QCOMPARE(trainer.step(), std::int64_t(0));
-        QVERIFY(torch::equal(trainer.model()->namedWeights().back().second, before));
+        QVERIFY(torch::equal(trainer.model()->trainableWeights().back().second, before));
     }
 
     // The spec's requirement: a CPU run interrupted, checkpointed and resumed in a brand-new
@@ -481,7 +487,7 @@ private Q_SLOTS:
         train::TrainSettings settings = toySettings(steps);
         settings.accumulation = 2;
 
-        train::Trainer straight(freshModel(7), toyData(), settings, kCpu);
+        train::Trainer straight(freshModel(7).ptr(), toyData(), settings, kCpu);
         std::vector<double> straightLosses;
         QVERIFY(straight.run(nullptr, [&](const train::StepMetrics &m) { straightLosses.push_back(m.loss); }));
         QCOMPARE(straightLosses.size(), std::size_t(steps));
@@ -490,7 +496,7 @@ private Q_SLOTS:
         const std::string checkpoint = dir.filePath("run-ckpt").toStdString();
         Weights atCheckpoint;
         {
-            train::Trainer first(freshModel(7), toyData(), settings, kCpu);
+            train::Trainer first(freshModel(7).ptr(), toyData(), settings, kCpu);
             common::CancelToken cancel;
             if (stopAt == 0) cancel.cancel();
             bool finished = first.run(&cancel, [&](const train::StepMetrics &m) {
@@ -512,7 +518,7 @@ private Q_SLOTS:
         QVERIFY(meta["settings"] == settings.toJson());
 
         // A different initial model: everything must come from the checkpoint.
-        train::Trainer resumed(freshModel(999), toyData(), settings, kCpu);
+        train::Trainer resumed(freshModel(999).ptr(), toyData(), settings, kCpu);
         nlohmann::json extra = resumed.loadCheckpoint(checkpoint);
         QVERIFY(extra == nlohmann::json({{"note", "interrupted"}}));
         QCOMPARE(resumed.step(), std::int64_t(stopAt));
@@ -551,13 +557,13 @@ private Q_SLOTS:
         // were wrong: Adam would restart from zero moments and the run end elsewhere (which
         // also shows that the resume test above would see moments lost or mis-restored).
         train::TrainSettings settings = toySettings(8);
-        train::Trainer straight(freshModel(7), toyData(), settings, kCpu);
+        train::Trainer straight(freshModel(7).ptr(), toyData(), settings, kCpu);
         std::vector<double> straightLosses;
         QVERIFY(straight.run(nullptr, [&](const train::StepMetrics &m) { straightLosses.push_back(m.loss); }));
 
         QTemporaryDir dir;
         const std::string checkpoint = dir.filePath("ckpt").toStdString();
-        train::Trainer first(freshModel(7), toyData(), settings, kCpu);
+        train::Trainer first(freshModel(7).ptr(), toyData(), settings, kCpu);
         common::CancelToken cancel;
         QVERIFY(!first.run(&cancel, [&](const train::StepMetrics &m) {
             if (m.step == 4) cancel.cancel();
@@ -565,7 +571,7 @@ private Q_SLOTS:
         first.saveCheckpoint(checkpoint, {});
         model::writeSafetensors(checkpoint + "/optimizer.safetensors", {});  // valid, but empty
 
-        train::Trainer resumed(freshModel(7), toyData(), settings, kCpu);
+        train::Trainer resumed(freshModel(7).ptr(), toyData(), settings, kCpu);
         std::string file;
         QString error = inputErrorOf([&] { resumed.loadCheckpoint(checkpoint); }, &file);
         const bool refused = !error.startsWith(QLatin1String("(")) && file == checkpoint + "/optimizer.safetensors";
@@ -586,7 +592,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const std::string checkpoint = dir.filePath("ckpt").toStdString();
         QVERIFY(!model::checkpointExists(checkpoint));
-        train::Trainer trainer(freshModel(8), toyData(), toySettings(4), kCpu);
+        train::Trainer trainer(freshModel(8).ptr(), toyData(), toySettings(4), kCpu);
         common::CancelToken cancel;
         QVERIFY(!trainer.run(&cancel, [&](const train::StepMetrics &m) {
             if (m.step == 2) cancel.cancel();
@@ -596,7 +602,7 @@ private Q_SLOTS:
         trainer.saveCheckpoint(checkpoint, {});  // replaces the step-2 checkpoint
         QVERIFY(model::checkpointExists(checkpoint));
         QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{"ckpt"});
-        train::Trainer resumed(freshModel(9), toyData(), toySettings(4), kCpu);
+        train::Trainer resumed(freshModel(9).ptr(), toyData(), toySettings(4), kCpu);
         resumed.loadCheckpoint(checkpoint);
         QCOMPARE(resumed.step(), std::int64_t(4));
 
@@ -604,7 +610,7 @@ private Q_SLOTS:
         // next resume finds it.
         QVERIFY(QDir().rename(QString::fromStdString(checkpoint), QString::fromStdString(checkpoint + ".old")));
         QVERIFY(model::checkpointExists(checkpoint));
-        train::Trainer recovered(freshModel(9), toyData(), toySettings(4), kCpu);
+        train::Trainer recovered(freshModel(9).ptr(), toyData(), toySettings(4), kCpu);
         recovered.loadCheckpoint(checkpoint);
         QCOMPARE(recovered.step(), std::int64_t(4));
     }
@@ -613,7 +619,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const std::string checkpoint = dir.filePath("ckpt").toStdString();
         train::TrainSettings settings = toySettings(6);
-        train::Trainer first(freshModel(14), toyData(), settings, kCpu);
+        train::Trainer first(freshModel(14).ptr(), toyData(), settings, kCpu);
         common::CancelToken cancel;
         first.run(&cancel, [&](const train::StepMetrics &m) {
             if (m.step == 2) cancel.cancel();
@@ -624,14 +630,14 @@ private Q_SLOTS:
         // Other settings: refused, naming trainer.json.
         train::TrainSettings other = settings;
         other.schedule.peak = 5e-3;
-        train::Trainer otherSettings(freshModel(14), toyData(), other, kCpu);
+        train::Trainer otherSettings(freshModel(14).ptr(), toyData(), other, kCpu);
         QString error = inputErrorOf([&] { otherSettings.loadCheckpoint(checkpoint); }, &file);
         QVERIFY2(error.contains(QLatin1String("settings")), qPrintable(error));
         QCOMPARE(file, checkpoint + "/trainer.json");
         QCOMPARE(otherSettings.step(), std::int64_t(0));
         // ...and the refused checkpoint's weights were not copied in.
         model::Gpt untouched = freshModel(14);
-        for (const auto &[name, p] : otherSettings.model()->namedWeights()) {
+        for (const auto &[name, p] : otherSettings.model()->trainableWeights()) {
             bool same = false;
             for (const auto &[otherName, q] : untouched->namedWeights())
                 if (otherName == name) same = torch::equal(p, q);
@@ -641,13 +647,13 @@ private Q_SLOTS:
         // Another model shape: refused, naming the weights file.
         model::GptConfig bigger = tinyConfig();
         bigger.dModel = 48;
-        train::Trainer otherModel(freshModel(14, bigger), toyData(), settings, kCpu);
+        train::Trainer otherModel(freshModel(14, bigger).ptr(), toyData(), settings, kCpu);
         error = inputErrorOf([&] { otherModel.loadCheckpoint(checkpoint); }, &file);
         QVERIFY2(!error.startsWith(QLatin1String("(")), qPrintable(error));
         QCOMPARE(file, checkpoint + "/model.safetensors");
 
         // A missing folder, a trainer.json without a step, a truncated optimizer file.
-        train::Trainer fresh(freshModel(14), toyData(), settings, kCpu);
+        train::Trainer fresh(freshModel(14).ptr(), toyData(), settings, kCpu);
         error = inputErrorOf([&] { fresh.loadCheckpoint(dir.filePath("nowhere").toStdString()); }, &file);
         QCOMPARE(file, dir.filePath("nowhere").toStdString() + "/trainer.json");
 
@@ -674,7 +680,7 @@ private Q_SLOTS:
         QCOMPARE(file, copy + "/optimizer.safetensors");
 
         // The checkpoint itself still loads and resumes.
-        train::Trainer good(freshModel(99), toyData(), settings, kCpu);
+        train::Trainer good(freshModel(99).ptr(), toyData(), settings, kCpu);
         good.loadCheckpoint(checkpoint);
         QCOMPARE(good.step(), std::int64_t(2));
         QVERIFY(good.run(nullptr, nullptr));
@@ -684,7 +690,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const std::string checkpoint = dir.filePath("ckpt").toStdString();
         train::TrainSettings settings = toySettings(4);
-        train::Trainer first(freshModel(15), toyData(), settings, kCpu);
+        train::Trainer first(freshModel(15).ptr(), toyData(), settings, kCpu);
         common::CancelToken cancel;
         first.run(&cancel, [&](const train::StepMetrics &m) {
             if (m.step == 2) cancel.cancel();
@@ -700,14 +706,14 @@ private Q_SLOTS:
             if (info.name == "exp_avg.blocks.0.fc.weight") t = torch::zeros({3, 5});
             moments.emplace_back(info.name, t);
         }
-        QCOMPARE(moments.size(), 2 * first.model()->namedWeights().size());
+        QCOMPARE(moments.size(), 2 * first.model()->trainableWeights().size());
         std::vector<model::TensorToWrite> out;
         for (const auto &[name, t] : moments)
             out.push_back({name, model::DType::F32, std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
                            std::span<const std::uint8_t>(static_cast<const std::uint8_t *>(t.data_ptr()), t.nbytes())});
         model::writeSafetensors(checkpoint + "/optimizer.safetensors", out);
 
-        train::Trainer resumed(freshModel(15), toyData(), settings, kCpu);
+        train::Trainer resumed(freshModel(15).ptr(), toyData(), settings, kCpu);
         std::string file;
         QString error;
         try {
@@ -911,7 +917,7 @@ private Q_SLOTS:
         s.maxNewTokens = 12;  // within every prompt's room (see aLongPromptDoesNotShortenTheOthers)
         for (bool cache : {true, false}) {
             s.useKvCache = cache;
-            auto answers = eval::sampleAnswers(gpt, prompts, 1, s, kCpu);
+            auto answers = eval::sampleAnswers(*gpt, prompts, 1, s, kCpu);
             torch::NoGradGuard noGrad;
             for (std::size_t p = 0; p < prompts.size(); ++p) {
                 std::vector<std::int32_t> seq = prompts[p], expected;
@@ -948,11 +954,11 @@ private Q_SLOTS:
         s.maxNewTokens = 10;
         s.seed = 5;
         auto prompts = toyPrompts();
-        auto first = eval::sampleAnswers(gpt, prompts, 2, s, kCpu);
+        auto first = eval::sampleAnswers(*gpt, prompts, 2, s, kCpu);
         QCOMPARE(first.size(), prompts.size() * 2);
-        QCOMPARE(tokensOf(eval::sampleAnswers(gpt, prompts, 2, s, kCpu)), tokensOf(first));
+        QCOMPARE(tokensOf(eval::sampleAnswers(*gpt, prompts, 2, s, kCpu)), tokensOf(first));
         s.seed = 6;
-        auto other = eval::sampleAnswers(gpt, prompts, 2, s, kCpu);
+        auto other = eval::sampleAnswers(*gpt, prompts, 2, s, kCpu);
         for (std::size_t i = 0; i < first.size(); ++i) QVERIFY(other[i].tokens != first[i].tokens);
         for (std::size_t p = 0; p < prompts.size(); ++p) QVERIFY(first[2 * p].tokens != first[2 * p + 1].tokens);
         for (const eval::SampledAnswer &a : first) {
@@ -964,7 +970,7 @@ private Q_SLOTS:
         torch::manual_seed(77);
         torch::Tensor before = torch::rand({4});
         torch::manual_seed(77);
-        eval::sampleAnswers(gpt, prompts, 1, s, kCpu);
+        eval::sampleAnswers(*gpt, prompts, 1, s, kCpu);
         QVERIFY(torch::equal(torch::rand({4}), before));
     }
 
@@ -985,9 +991,9 @@ private Q_SLOTS:
         s.seed = 8;
         s.temperature = temperature;
         s.topP = topP;
-        auto cached = eval::sampleAnswers(gpt, toyPrompts(), 2, s, kCpu);
+        auto cached = eval::sampleAnswers(*gpt, toyPrompts(), 2, s, kCpu);
         s.useKvCache = false;
-        auto recomputed = eval::sampleAnswers(gpt, toyPrompts(), 2, s, kCpu);
+        auto recomputed = eval::sampleAnswers(*gpt, toyPrompts(), 2, s, kCpu);
         QCOMPARE(tokensOf(recomputed), tokensOf(cached));
         std::size_t total = 0;
         for (const auto &a : cached) total += a.tokens.size();
@@ -1001,17 +1007,17 @@ private Q_SLOTS:
         s.maxNewTokens = 12;
         s.seed = 9;
         // The same prompt list in batches of 64, 3 and 1: each (prompt, sample) has its own stream.
-        auto together = eval::sampleAnswers(gpt, prompts, 2, s, kCpu);
+        auto together = eval::sampleAnswers(*gpt, prompts, 2, s, kCpu);
         for (std::int64_t batch : {3, 1}) {
             s.batchSize = batch;
-            QCOMPARE(tokensOf(eval::sampleAnswers(gpt, prompts, 2, s, kCpu)), tokensOf(together));
+            QCOMPARE(tokensOf(eval::sampleAnswers(*gpt, prompts, 2, s, kCpu)), tokensOf(together));
         }
         // Greedy: each prompt sampled alone gives what it gave left-padded among the others.
         s.temperature = 0;
         s.batchSize = 64;
-        auto greedy = eval::sampleAnswers(gpt, prompts, 1, s, kCpu);
+        auto greedy = eval::sampleAnswers(*gpt, prompts, 1, s, kCpu);
         for (std::size_t p = 0; p < prompts.size(); ++p) {
-            auto alone = eval::sampleAnswers(gpt, {prompts[p]}, 1, s, kCpu);
+            auto alone = eval::sampleAnswers(*gpt, {prompts[p]}, 1, s, kCpu);
             QCOMPARE(alone.at(0).tokens, greedy[p].tokens);
             QCOMPARE(alone.at(0).finished, greedy[p].finished);
         }
@@ -1027,10 +1033,10 @@ private Q_SLOTS:
         eval::SamplingSettings s;
         s.temperature = 0;
         s.maxNewTokens = 30;
-        auto alone = eval::sampleAnswers(gpt, {shortPrompt}, 1, s, kCpu);
+        auto alone = eval::sampleAnswers(*gpt, {shortPrompt}, 1, s, kCpu);
         QVERIFY(!alone[0].finished);
         QCOMPARE(alone[0].tokens.size(), std::size_t(30));
-        auto batched = eval::sampleAnswers(gpt, {shortPrompt, longPrompt}, 1, s, kCpu);
+        auto batched = eval::sampleAnswers(*gpt, {shortPrompt, longPrompt}, 1, s, kCpu);
         QCOMPARE(batched[0].tokens.size(), alone[0].tokens.size());
         QCOMPARE(batched[0].tokens, alone[0].tokens);
     }
@@ -1041,11 +1047,11 @@ private Q_SLOTS:
         QCOMPARE(longPrompt.size(), std::size_t(60));
         eval::SamplingSettings s;
         s.maxNewTokens = 50;
-        auto answers = eval::sampleAnswers(gpt, {longPrompt, toyPrompts()[3]}, 1, s, kCpu);
+        auto answers = eval::sampleAnswers(*gpt, {longPrompt, toyPrompts()[3]}, 1, s, kCpu);
         QVERIFY(answers[0].tokens.size() <= 64 - 60 + 1);
         common::CancelToken cancel;
         cancel.cancel();
-        QVERIFY_THROWS_EXCEPTION(common::Cancelled, eval::sampleAnswers(gpt, toyPrompts(), 1, s, kCpu, &cancel));
+        QVERIFY_THROWS_EXCEPTION(common::Cancelled, eval::sampleAnswers(*gpt, toyPrompts(), 1, s, kCpu, &cancel));
     }
 
     void aTrainedModelAnswersWhatItLearned() {
@@ -1053,16 +1059,16 @@ private Q_SLOTS:
         settings.batchSize = 8;
         settings.schedule.peak = 1e-2;
         settings.weightDecay = 0;
-        train::Trainer trainer(freshModel(35), toyData(), settings, kCpu);
+        train::Trainer trainer(freshModel(35).ptr(), toyData(), settings, kCpu);
         QVERIFY(trainer.run(nullptr, nullptr));
-        model::Gpt &gpt = trainer.model();
+        model::CausalLm &gpt = trainer.model();
         eval::SamplingSettings s;
         s.temperature = 0;
         s.maxNewTokens = 30;
         std::vector<data::Conversation> chats = toyChats();
         std::vector<std::vector<std::int32_t>> prompts;
         for (const auto &c : chats) prompts.push_back(ByteTokenizer::encodePrompt(c));
-        auto answers = eval::sampleAnswers(gpt, prompts, 1, s, kCpu);
+        auto answers = eval::sampleAnswers(*gpt, prompts, 1, s, kCpu);
         int right = 0;
         for (std::size_t i = 0; i < chats.size(); ++i)
             right +=
@@ -1074,7 +1080,7 @@ private Q_SLOTS:
         // And it finds its own answers likelier than someone else's.
         std::vector<data::Conversation> swapped = {qa("What colour is grass?", "The sky is blue."),
                                                    qa("What colour is grass?", "Grass is green.")};
-        auto logprobs = eval::answerLogprobs(gpt, swapped, kCpu);
+        auto logprobs = eval::answerLogprobs(*gpt, swapped, kCpu);
         QVERIFY(logprobs[1].total > logprobs[0].total + 5);
     }
 
@@ -1085,7 +1091,7 @@ private Q_SLOTS:
         model::Gpt gpt = freshModel(36);
         std::vector<data::Conversation> chats = {
             qa("hi", "ok"), qa("What colour is the sky?", "The sky is blue.", "Be brief."), qa("x", "")};
-        auto result = eval::answerLogprobs(gpt, chats, kCpu);
+        auto result = eval::answerLogprobs(*gpt, chats, kCpu);
         QCOMPARE(result.size(), chats.size());
         const std::int64_t expectedTokens[] = {3, 17, 1};
         for (std::size_t c = 0; c < chats.size(); ++c) {
@@ -1107,12 +1113,12 @@ private Q_SLOTS:
             QVERIFY(std::abs(result[c].perToken() - total / double(tokens)) < 1e-5);
         }
         // Batching (right padding) changes nothing.
-        auto oneByOne = eval::answerLogprobs(gpt, chats, kCpu, 1);
+        auto oneByOne = eval::answerLogprobs(*gpt, chats, kCpu, 1);
         for (std::size_t c = 0; c < chats.size(); ++c) QVERIFY(std::abs(oneByOne[c].total - result[c].total) < 1e-4);
         // A row with nothing to score is an error, not a silent zero.
         data::Conversation question;
         question.messages.push_back(msg(data::Role::User, "no answer"));
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, eval::answerLogprobs(gpt, {chats[0], question}, kCpu));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, eval::answerLogprobs(*gpt, {chats[0], question}, kCpu));
     }
 };
 
