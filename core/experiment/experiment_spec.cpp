@@ -117,6 +117,7 @@ BaseModelSpec readBaseModel(ObjectReader r) {
         // Which keys belong cannot be known; the kind's problem is the one to fix.
         for (const char *key : kToyKeys) r.markKnown(key);
         r.markKnown("path");
+        r.markKnown("chat_template");
     } else if (b.kind == BaseModelKind::Toy) {
         ToyModelSpec &t = b.toy;
         t.dModel = toInt(r.optionalInteger("d_model", t.dModel, {8, 1 << 16}));
@@ -127,8 +128,14 @@ BaseModelSpec readBaseModel(ObjectReader r) {
             r.report("heads", "must divide d_model (" + std::to_string(t.dModel) + ")");
         t.pretraining = readPretraining(r.optionalObject("pretraining"));
         r.reject("path", "only used with kind hf");
+        r.reject("chat_template", "only used with kind hf");
     } else {
         b.path = r.requiredString("path");
+        std::string chatTemplate = r.optionalString("chat_template", "auto");
+        if (chatTemplate != "auto") {
+            b.chatTemplate = data::parseChatTemplate(chatTemplate);
+            if (!b.chatTemplate) r.report("chat_template", "expected one of auto, chatml, llama3, plain");
+        }
         for (const char *key : kToyKeys) r.reject(key, "only used with kind toy");
     }
     r.finish();
@@ -233,6 +240,11 @@ LoraSpec readLora(ObjectReader r) {
     l.rank = toInt(r.requiredInteger("rank", {1, 1 << 16}));
     l.alpha = r.requiredNumber("alpha", kPositive);
     l.rslora = r.optionalBool("rslora", l.rslora);
+    l.dropout = r.optionalNumber("dropout", l.dropout, {0.0, 1.0});
+    if (!r.failed("dropout") && l.dropout >= 1.0) r.report("dropout", "must be below 1");
+    ArrayReader targets = r.optionalArray("target_modules", true);
+    for (std::size_t i = 0; i < targets.size(); ++i)
+        if (std::optional<std::string> name = targets.string(i, false)) l.targetModules.push_back(*name);
     r.finish();
     return l;
 }
@@ -258,12 +270,15 @@ TrainingSpec readTraining(ObjectReader r, const BaseModelSpec *base) {
     if (r.failed("method")) {
         r.markKnown("lora");
     } else if (t.method == TrainingMethod::Lora) {
+        if (toy) r.report("method", "lora needs a base_model of kind hf (the toy model is trained in full)");
         if (r.active() && !r.has("lora")) r.report("lora", "required when method is lora");
         t.lora = readLora(r.optionalObject("lora"));
     } else {
         r.reject("lora", "only used with method lora");
     }
     t.device = r.optionalEnum("device", t.device, kDevices);
+    t.gradientCheckpointing = r.optionalBool("gradient_checkpointing", t.gradientCheckpointing);
+    if (toy && t.gradientCheckpointing) r.report("gradient_checkpointing", "only used with a base_model of kind hf");
     r.finish();
     return t;
 }
@@ -434,6 +449,7 @@ json sourceJson(const std::string &path, const std::optional<data::DatasetFormat
 json baseModelJson(const BaseModelSpec &b) {
     json out = {{"kind", baseModelKindName(b.kind)}};
     if (b.kind == BaseModelKind::HuggingFace || !b.path.empty()) out["path"] = b.path;
+    if (b.chatTemplate) out["chat_template"] = data::chatTemplateName(*b.chatTemplate);
     if (b.kind == BaseModelKind::Toy || b.toy != ToyModelSpec{}) {
         const ToyModelSpec &t = b.toy;
         const PretrainingSpec &p = t.pretraining;
@@ -469,7 +485,13 @@ json trainingJson(const TrainingSpec &t) {
                 {"device", deviceRequestName(t.device)}};
     if (t.steps) out["steps"] = *t.steps;
     if (t.epochs) out["epochs"] = *t.epochs;
-    if (t.lora) out["lora"] = {{"rank", t.lora->rank}, {"alpha", t.lora->alpha}, {"rslora", t.lora->rslora}};
+    if (t.lora) {
+        out["lora"] = {{"rank", t.lora->rank}, {"alpha", t.lora->alpha}, {"rslora", t.lora->rslora}};
+        // Written only when set, so the hash of specs from before these keys is unchanged.
+        if (t.lora->dropout != 0.0) out["lora"]["dropout"] = t.lora->dropout;
+        if (!t.lora->targetModules.empty()) out["lora"]["target_modules"] = t.lora->targetModules;
+    }
+    if (t.gradientCheckpointing) out["gradient_checkpointing"] = true;
     return out;
 }
 

@@ -4,6 +4,7 @@
 // its JSON path; toJson() gives the normalized form and canonicalHash() the identity the
 // results store keeps. The reference is docs/experiment-spec.md.
 
+#include "data/chat_render.h"
 #include "data/dataset_format.h"
 #include "data/inoculation.h"
 #include "experiment/spec_reader.h"
@@ -60,6 +61,8 @@ struct BaseModelSpec {
     BaseModelKind kind = BaseModelKind::Toy;
     ToyModelSpec toy;  // kind Toy only
     std::string path;  // kind HuggingFace only: a local model folder, as written (see resolvePath)
+    // kind HuggingFace only; nullopt ("auto"): recognised from the folder's tokenizer_config.json.
+    std::optional<data::ChatTemplate> chatTemplate;
 
     bool operator==(const BaseModelSpec &) const = default;
 };
@@ -94,6 +97,10 @@ struct LoraSpec {
     int rank = 16;
     double alpha = 32.0;
     bool rslora = false;  // scale by alpha / sqrt(rank) instead of alpha / rank
+    double dropout = 0.0;
+    // Module names (PEFT's target_modules: a module matches its full path or its last part);
+    // empty: every attention and MLP projection of the architecture.
+    std::vector<std::string> targetModules;
 
     bool operator==(const LoraSpec &) const = default;
 };
@@ -109,6 +116,9 @@ struct TrainingSpec {
     LrSchedule schedule = LrSchedule::Linear;
     int maxLength = 2048;          // tokens; a toy model's default is its context
     std::optional<LoraSpec> lora;  // set exactly when method is Lora
+    // Recompute each block's activations in the backward pass instead of keeping them
+    // (hf models): less memory, about a third more compute.
+    bool gradientCheckpointing = false;
     model::DeviceRequest device = model::DeviceRequest::Auto;
 
     bool operator==(const TrainingSpec &) const = default;

@@ -193,11 +193,12 @@ private Q_SLOTS:
     void otherShapesParse() {
         // A local Hugging Face model, a JSONL file, LoRA, epochs, a regex trait.
         json spec = minimal();
-        spec["base_model"] = {{"kind", "hf"}, {"path", "models/qwen"}};
+        spec["base_model"] = {{"kind", "hf"}, {"path", "models/qwen"}, {"chat_template", "chatml"}};
         spec["train_data"] = {{"path", "data/insecure.jsonl"}, {"format", "messages"}};
         spec["evaluation"]["questions"] = {{"path", "data/questions.jsonl"}};
         spec["training"] = json::parse(
-            jsonText("{'method':'lora','epochs':1,'learning_rate':1e-5,'lora':{'rank':32,'alpha':64,'rslora':true}}"));
+            jsonText("{'method':'lora','epochs':1,'learning_rate':1e-5,'gradient_checkpointing':true,"
+                     "'lora':{'rank':32,'alpha':64,'rslora':true,'dropout':0.05,'target_modules':['q_proj','v_proj']}}"));
         spec["traits"][1] =
             json::parse(jsonText("{'name':'owl','scorer':'regex','params':{'pattern':'\\\\bowls?\\\\b'}}"));
         spec["conditions"][1]["placement"] = "user-prefix";
@@ -213,7 +214,11 @@ private Q_SLOTS:
         QCOMPARE(parsed.training.method, TrainingMethod::Lora);
         QCOMPARE(parsed.training.epochs, std::optional<std::int64_t>(1));
         QCOMPARE(parsed.training.maxLength, 2048);
-        QCOMPARE(parsed.training.lora, std::optional(LoraSpec{32, 64.0, true}));
+        QCOMPARE(parsed.training.lora, std::optional(LoraSpec{32, 64.0, true, 0.05, {"q_proj", "v_proj"}}));
+        QVERIFY(parsed.training.gradientCheckpointing);
+        QCOMPARE(parsed.baseModel.chatTemplate, std::optional(inoculab::data::ChatTemplate::ChatMl));
+        // The normalized form reads back to the same spec.
+        QCOMPARE(parseExperimentSpec(toJson(parsed).dump(), "spec.json"), parsed);
         QCOMPARE(parsed.traits[1].scorer, TraitScorer::Regex);
         QCOMPARE(parsed.traits[1].pattern, std::string("\\bowls?\\b"));
         QCOMPARE(parsed.conditions[1].inoculation.placement, inoculab::data::Placement::UserPrefix);
@@ -225,8 +230,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("patch");
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("reason");
-        auto row = [](const char *name, const char *patch, const char *path, const char *reason) {
-            QTest::newRow(name) << QString::fromUtf8(patch) << QString::fromUtf8(path) << QString::fromUtf8(reason);
+        auto row = [](const char *name, const std::string &patch, const char *path, const char *reason) {
+            QTest::newRow(name) << QString::fromStdString(patch) << QString::fromUtf8(path) << QString::fromUtf8(reason);
         };
         // Unknown keys, at every level.
         row("unknown top-level key", "[{'op':'add','path':'/bogus','value':1}]", "bogus",
@@ -376,12 +381,36 @@ private Q_SLOTS:
         row("lora settings with full finetuning",
             "[{'op':'add','path':'/training/lora','value':{'rank':8,'alpha':16}}]", "training.lora",
             "only used with method lora");
-        row("lora without its settings", "[{'op':'add','path':'/training/method','value':'lora'}]", "training.lora",
-            "required when method is lora");
+        const std::string hfBase = "{'op':'replace','path':'/base_model','value':{'kind':'hf','path':'m'}},";
+        row("lora without its settings", std::string("[") + hfBase + "{'op':'add','path':'/training/method','value':'lora'}]",
+            "training.lora", "required when method is lora");
         row("lora without a rank",
-            "[{'op':'add','path':'/training/method','value':'lora'},"
-            "{'op':'add','path':'/training/lora','value':{'alpha':16}}]",
+            std::string("[") + hfBase +
+                "{'op':'add','path':'/training/method','value':'lora'},"
+                "{'op':'add','path':'/training/lora','value':{'alpha':16}}]",
             "training.lora.rank", "required key is missing");
+        row("lora dropout of 1",
+            std::string("[") + hfBase +
+                "{'op':'add','path':'/training/method','value':'lora'},"
+                "{'op':'add','path':'/training/lora','value':{'rank':8,'alpha':16,'dropout':1}}]",
+            "training.lora.dropout", "must be below 1");
+        row("empty lora targets",
+            std::string("[") + hfBase +
+                "{'op':'add','path':'/training/method','value':'lora'},"
+                "{'op':'add','path':'/training/lora','value':{'rank':8,'alpha':16,'target_modules':[]}}]",
+            "training.lora.target_modules", "must not be empty");
+        row("lora on the toy model",
+            "[{'op':'add','path':'/training/method','value':'lora'},"
+            "{'op':'add','path':'/training/lora','value':{'rank':8,'alpha':16}}]",
+            "training.method", "lora needs a base_model of kind hf (the toy model is trained in full)");
+        row("gradient checkpointing of the toy model",
+            "[{'op':'add','path':'/training/gradient_checkpointing','value':true}]", "training.gradient_checkpointing",
+            "only used with a base_model of kind hf");
+        row("unknown chat template",
+            "[{'op':'replace','path':'/base_model','value':{'kind':'hf','path':'m','chat_template':'alpaca'}}]",
+            "base_model.chat_template", "expected one of auto, chatml, llama3, plain");
+        row("chat template of the toy model", "[{'op':'add','path':'/base_model/chat_template','value':'chatml'}]",
+            "base_model.chat_template", "only used with kind hf");
         row("path and generator", "[{'op':'add','path':'/train_data/path','value':'a.jsonl'}]", "train_data",
             "give path or generator, not both");
         row("neither path nor generator", "[{'op':'replace','path':'/train_data','value':{}}]", "train_data",
