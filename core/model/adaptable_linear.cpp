@@ -40,8 +40,7 @@ void AdaptableLinearImpl::enableLora(const LoraOptions &options) {
     if (options.rank < 1) throw std::invalid_argument("LoRA rank must be at least 1");
     if (!(options.alpha > 0) || !std::isfinite(options.alpha))
         throw std::invalid_argument("LoRA alpha must be a positive number");
-    if (!(options.dropout >= 0 && options.dropout < 1))
-        throw std::invalid_argument("LoRA dropout must be in [0, 1)");
+    if (!(options.dropout >= 0 && options.dropout < 1)) throw std::invalid_argument("LoRA dropout must be in [0, 1)");
     torch::Dtype dtype = m_weight.scalar_type();
     if (isHalfPrecision(dtype)) dtype = torch::kFloat;
     torch::nn::Linear a(torch::nn::LinearOptions(m_in, options.rank).bias(false));

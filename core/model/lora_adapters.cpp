@@ -48,10 +48,12 @@ std::string joined(const std::vector<std::string> &items) {
 
 // The options a config may carry, checked with the config's own field names.
 void checkOptions(const LoraOptions &o, const std::string &source, const std::string &prefix) {
-    if (o.rank < 1) throw common::InputError(source, 0, prefix + "r: must be at least 1, got " + std::to_string(o.rank));
+    if (o.rank < 1)
+        throw common::InputError(source, 0, prefix + "r: must be at least 1, got " + std::to_string(o.rank));
     if (!(o.alpha > 0) || !std::isfinite(o.alpha))
         throw common::InputError(source, 0, prefix + "lora_alpha: must be a positive number");
-    if (!(o.dropout >= 0 && o.dropout < 1)) throw common::InputError(source, 0, prefix + "lora_dropout: must be in [0, 1)");
+    if (!(o.dropout >= 0 && o.dropout < 1))
+        throw common::InputError(source, 0, prefix + "lora_dropout: must be in [0, 1)");
 }
 
 // The modules the targets select, in model order; every target must select at least one
@@ -77,8 +79,8 @@ std::vector<std::pair<std::string, AdaptableLinear>> selectTargets(torch::nn::Mo
         for (const auto &item : root.named_modules()) other = other || matchesTarget(item.key(), target);
         throw common::InputError(
             source, 0,
-            field + ": \"" + target + "\" " + (other ? "names no projection (LoRA adapts linear projections only)" :
-                                                       "matches no module") +
+            field + ": \"" + target + "\" " +
+                (other ? "names no projection (LoRA adapts linear projections only)" : "matches no module") +
                 "; the projections are " + (names.empty() ? std::string("(none)") : joined(names)));
     }
     std::vector<std::pair<std::string, AdaptableLinear>> selected;
@@ -141,21 +143,21 @@ void replaceFolder(const fs::path &target, const std::function<void(const fs::pa
 
 std::optional<DType> fileDtype(torch::Dtype dtype) {
     switch (dtype) {
-    case torch::kFloat: return DType::F32;
-    case torch::kDouble: return DType::F64;
-    case torch::kBFloat16: return DType::BF16;
-    case torch::kHalf: return DType::F16;
-    default: return std::nullopt;
+        case torch::kFloat: return DType::F32;
+        case torch::kDouble: return DType::F64;
+        case torch::kBFloat16: return DType::BF16;
+        case torch::kHalf: return DType::F16;
+        default: return std::nullopt;
     }
 }
 
 torch::Dtype torchDtype(DType dtype) {
     switch (dtype) {
-    case DType::F32: return torch::kFloat;
-    case DType::F64: return torch::kDouble;
-    case DType::BF16: return torch::kBFloat16;
-    case DType::F16: return torch::kHalf;
-    default: throw std::logic_error("not a float dtype");
+        case DType::F32: return torch::kFloat;
+        case DType::F64: return torch::kDouble;
+        case DType::BF16: return torch::kBFloat16;
+        case DType::F16: return torch::kHalf;
+        default: throw std::logic_error("not a float dtype");
     }
 }
 
@@ -197,9 +199,9 @@ LoraConfig parseAdapterConfig(const std::string &path) {
         return j[field].get<bool>();
     };
 
-    if (!j.contains("peft_type") || !j["peft_type"].is_string())
-        throw fail("peft_type", "missing (expected \"LORA\")");
-    if (j["peft_type"] != "LORA") throw fail("peft_type", "expected \"LORA\", got \"" + j["peft_type"].get<std::string>() + "\"");
+    if (!j.contains("peft_type") || !j["peft_type"].is_string()) throw fail("peft_type", "missing (expected \"LORA\")");
+    if (j["peft_type"] != "LORA")
+        throw fail("peft_type", "expected \"LORA\", got \"" + j["peft_type"].get<std::string>() + "\"");
     if (!isNullOrAbsent("task_type") && j["task_type"] != "CAUSAL_LM")
         throw fail("task_type", "expected \"CAUSAL_LM\", got " + j["task_type"].dump());
 
@@ -272,9 +274,9 @@ void saveLoraAdapter(const std::string &dir, torch::nn::Module &root, const Lora
             const torch::Tensor &t = keep.back();
             std::optional<DType> dtype = fileDtype(t.scalar_type());
             if (!dtype) throw std::invalid_argument("saveLoraAdapter: " + key + " is not a float tensor");
-            tensors.push_back({key, *dtype, std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
-                               std::span<const std::uint8_t>(static_cast<const std::uint8_t *>(t.data_ptr()),
-                                                             t.nbytes())});
+            tensors.push_back(
+                {key, *dtype, std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
+                 std::span<const std::uint8_t>(static_cast<const std::uint8_t *>(t.data_ptr()), t.nbytes())});
         }
     }
     if (tensors.empty()) throw std::invalid_argument("saveLoraAdapter: the model has no LoRA adapter");
@@ -321,8 +323,8 @@ LoraConfig loadLoraAdapter(const std::string &dir, torch::nn::Module &root) {
     std::map<std::string, torch::Tensor> loaded;
     const std::int64_t r = config.options.rank;
     for (const auto &[path, module] : selected) {
-        const std::pair<std::string, std::vector<std::int64_t>> expected[] = {
-            {keyA(path), {r, module->inFeatures()}}, {keyB(path), {module->outFeatures(), r}}};
+        const std::pair<std::string, std::vector<std::int64_t>> expected[] = {{keyA(path), {r, module->inFeatures()}},
+                                                                              {keyB(path), {module->outFeatures(), r}}};
         for (const auto &[key, shape] : expected) {
             const TensorInfo *info = file.find(key);
             if (!info)
@@ -330,9 +332,9 @@ LoraConfig loadLoraAdapter(const std::string &dir, torch::nn::Module &root) {
                                          "tensor " + key + " is missing (target_modules selects " + path + ")");
             if (info->dtype != DType::F32 && info->dtype != DType::F64 && info->dtype != DType::BF16 &&
                 info->dtype != DType::F16)
-                throw common::InputError(weightsPath, 0,
-                                         "tensor " + key + ": expected a float dtype, got " +
-                                             std::string(dtypeName(info->dtype)));
+                throw common::InputError(
+                    weightsPath, 0,
+                    "tensor " + key + ": expected a float dtype, got " + std::string(dtypeName(info->dtype)));
             if (info->shape != shape)
                 throw common::InputError(weightsPath, 0,
                                          "tensor " + key + ": shape " + shapeText(info->shape) + " does not fit " +
@@ -346,8 +348,8 @@ LoraConfig loadLoraAdapter(const std::string &dir, torch::nn::Module &root) {
     }
     for (const TensorInfo &info : file.tensors())
         if (!loaded.count(info.name))
-            throw common::InputError(weightsPath, 0,
-                                     "unexpected tensor " + info.name + " (no module selected by target_modules has it)");
+            throw common::InputError(
+                weightsPath, 0, "unexpected tensor " + info.name + " (no module selected by target_modules has it)");
 
     enableSelected(root, selected, config.options);
     torch::NoGradGuard noGrad;

@@ -43,8 +43,7 @@ bool matchesTarget(const std::string &path, const std::string &target);
 // config came from, may be empty) and the field ("lora.target_modules", "lora.r", ...) when a
 // target matches no projection (listing the projection names there are), when an option is
 // out of range, or when a matched module already has an adapter; root is then unchanged.
-std::vector<std::string> enableLora(torch::nn::Module &root, const LoraConfig &config,
-                                    const std::string &source = {});
+std::vector<std::string> enableLora(torch::nn::Module &root, const LoraConfig &config, const std::string &source = {});
 
 // Writes `dir`/adapter_model.safetensors (the adapters in their dtype, fp32 normally) and
 // `dir`/adapter_config.json, replacing `dir` whole or not at all. Throws std::invalid_argument

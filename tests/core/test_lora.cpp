@@ -40,9 +40,7 @@ struct AttentionImpl : torch::nn::Module {
         register_module("v_proj", v_proj);
         register_module("o_proj", o_proj);
     }
-    torch::Tensor forward(const torch::Tensor &x) {
-        return o_proj(torch::tanh(q_proj(x) * k_proj(x)) * v_proj(x));
-    }
+    torch::Tensor forward(const torch::Tensor &x) { return o_proj(torch::tanh(q_proj(x) * k_proj(x)) * v_proj(x)); }
 };
 TORCH_MODULE(Attention);
 
@@ -286,9 +284,9 @@ private Q_SLOTS:
         ToyLm lm = freshModel(1);
         torch::Tensor before = evalOutput(lm);
         std::vector<std::string> adapted = model::enableLora(*lm, qvConfig());
-        QCOMPARE(adapted, (std::vector<std::string>{"model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
-                                                    "model.layers.1.self_attn.q_proj",
-                                                    "model.layers.1.self_attn.v_proj"}));
+        QCOMPARE(adapted,
+                 (std::vector<std::string>{"model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
+                                           "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj"}));
         QVERIFY(bitwiseEqual(evalOutput(lm), before));  // B = 0
         auto q = lm->model->layers[0]->as<LayerImpl>()->self_attn->q_proj;
         QCOMPARE(q->loraA().sizes(), (c10::IntArrayRef{4, kDim}));
@@ -317,8 +315,10 @@ private Q_SLOTS:
         QCOMPARE(after.size(), before.size());
         for (const auto &[name, t] : after) {
             bool same = bitwiseEqual(t, before.at(name));
-            if (adapters.count(name)) QVERIFY2(!same, name.c_str());
-            else QVERIFY2(same, name.c_str());
+            if (adapters.count(name))
+                QVERIFY2(!same, name.c_str());
+            else
+                QVERIFY2(same, name.c_str());
         }
     }
 
@@ -374,10 +374,9 @@ private Q_SLOTS:
         y.sum().backward();  // gradients reach the fp32 adapters through the casts
         QVERIFY(lin->loraB().grad().defined() && lin->loraB().grad().abs().max().item<double>() > 0);
         // Merged in fp32 and rounded once: within bf16 rounding of the unmerged output.
-        torch::Tensor exact = torch::matmul(x.to(torch::kFloat), lin->weight().to(torch::kFloat).t()) +
-                              lin->bias().to(torch::kFloat) +
-                              2.0 * torch::matmul(torch::matmul(x.to(torch::kFloat), lin->loraA().t()),
-                                                  lin->loraB().t());
+        torch::Tensor exact =
+            torch::matmul(x.to(torch::kFloat), lin->weight().to(torch::kFloat).t()) + lin->bias().to(torch::kFloat) +
+            2.0 * torch::matmul(torch::matmul(x.to(torch::kFloat), lin->loraA().t()), lin->loraB().t());
         lin->mergeLora();
         QCOMPARE(lin->weight().scalar_type(), torch::kBFloat16);
         torch::NoGradGuard noGrad;
@@ -396,7 +395,7 @@ private Q_SLOTS:
         QVERIFY2(e.contains(QLatin1String("lora.target_modules")) && e.contains(QLatin1String("\"gate_proj\"")) &&
                      e.contains(QLatin1String("q_proj, k_proj, v_proj, o_proj, up_proj, down_proj, lm_head")),
                  qPrintable(e));
-        QVERIFY(!hasAnyAdapter(lm));                          // nothing was enabled
+        QVERIFY(!hasAnyAdapter(lm));                                 // nothing was enabled
         QCOMPARE(trainableNames(*lm).size(), snapshot(*lm).size());  // nothing was frozen
         c.targetModules = {"self_attn"};
         e = inputErrorOf([&] { model::enableLora(*lm, c); });
@@ -422,14 +421,20 @@ private Q_SLOTS:
         for (const auto &e : std::filesystem::directory_iterator(dir)) files.insert(e.path().filename().string());
         QCOMPARE(files, (std::set<std::string>{"adapter_config.json", "adapter_model.safetensors"}));
 
-        nlohmann::json expected = {
-            {"peft_type", "LORA"},        {"task_type", "CAUSAL_LM"},
-            {"r", 4},                     {"lora_alpha", 8},
-            {"lora_dropout", 0.0},        {"target_modules", {"q_proj", "v_proj"}},
-            {"use_rslora", false},        {"bias", "none"},
-            {"fan_in_fan_out", false},    {"base_model_name_or_path", "meta-llama/Toy-1B"},
-            {"inference_mode", true},     {"init_lora_weights", true},
-            {"modules_to_save", nullptr}, {"revision", nullptr}};
+        nlohmann::json expected = {{"peft_type", "LORA"},
+                                   {"task_type", "CAUSAL_LM"},
+                                   {"r", 4},
+                                   {"lora_alpha", 8},
+                                   {"lora_dropout", 0.0},
+                                   {"target_modules", {"q_proj", "v_proj"}},
+                                   {"use_rslora", false},
+                                   {"bias", "none"},
+                                   {"fan_in_fan_out", false},
+                                   {"base_model_name_or_path", "meta-llama/Toy-1B"},
+                                   {"inference_mode", true},
+                                   {"init_lora_weights", true},
+                                   {"modules_to_save", nullptr},
+                                   {"revision", nullptr}};
         nlohmann::json written = readJson(dir + "/adapter_config.json");
         QVERIFY2(written == expected, written.dump().c_str());
         QVERIFY(written["r"].is_number_integer() && written["lora_alpha"].is_number_integer());
@@ -441,7 +446,8 @@ private Q_SLOTS:
             QCOMPARE(info.dtype, model::DType::F32);
         }
         std::set<std::string> expectedKeys;
-        for (const std::string &name : adapterNames({"q_proj", "v_proj"})) expectedKeys.insert("base_model.model." + name);
+        for (const std::string &name : adapterNames({"q_proj", "v_proj"}))
+            expectedKeys.insert("base_model.model." + name);
         QCOMPARE(keys, expectedKeys);
         QCOMPARE(*keys.begin(), std::string("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"));
         QCOMPARE(file.find("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight")->shape,
@@ -503,8 +509,8 @@ private Q_SLOTS:
         struct Case {
             const char *name;
             std::function<void(const std::string &dir)> spoil;
-            const char *file;       // the file the error must name
-            QStringList mentions;   // what its message must contain
+            const char *file;      // the file the error must name
+            QStringList mentions;  // what its message must contain
         };
         auto editConfig = [](std::function<void(nlohmann::json &)> edit) {
             return [edit](const std::string &dir) {
@@ -517,31 +523,63 @@ private Q_SLOTS:
             return [edit](const std::string &dir) { rewriteWeights(dir + "/adapter_model.safetensors", edit); };
         };
         std::vector<Case> cases = {
-            {"missing_key", editWeights([&](auto &t) { t.erase(q0A); }), "adapter_model.safetensors",
+            {"missing_key",
+             editWeights([&](auto &t) { t.erase(q0A); }),
+             "adapter_model.safetensors",
              {QString::fromStdString(q0A), QStringLiteral("missing")}},
             {"extra_key",
-             editWeights([](auto &t) { t["base_model.model.model.layers.0.mlp.up_proj.lora_A.weight"] = torch::zeros({4, kDim}); }),
-             "adapter_model.safetensors", {QStringLiteral("unexpected tensor base_model.model.model.layers.0.mlp.up_proj.lora_A.weight")}},
-            {"wrong_shape", editWeights([&](auto &t) { t[q0A] = torch::zeros({4, kDim + 1}); }), "adapter_model.safetensors",
+             editWeights([](auto &t) {
+                 t["base_model.model.model.layers.0.mlp.up_proj.lora_A.weight"] = torch::zeros({4, kDim});
+             }),
+             "adapter_model.safetensors",
+             {QStringLiteral("unexpected tensor base_model.model.model.layers.0.mlp.up_proj.lora_A.weight")}},
+            {"wrong_shape",
+             editWeights([&](auto &t) {
+                 t[q0A] = torch::zeros({4, kDim + 1});
+             }),
+             "adapter_model.safetensors",
              {QString::fromStdString(q0A), QStringLiteral("[4, 17]"), QStringLiteral("[4, 16]")}},
-            {"rank_mismatch", editConfig([](auto &j) { j["r"] = 8; }), "adapter_model.safetensors",
+            {"rank_mismatch",
+             editConfig([](auto &j) { j["r"] = 8; }),
+             "adapter_model.safetensors",
              {QString::fromStdString(q0A), QStringLiteral("r = 8"), QStringLiteral("[8, 16]")}},
-            {"target_not_found", editConfig([](auto &j) { j["target_modules"] = {"q_proj", "gate_proj"}; }),
-             "adapter_config.json", {QStringLiteral("target_modules"), QStringLiteral("\"gate_proj\""), QStringLiteral("up_proj")}},
-            {"not_lora", editConfig([](auto &j) { j["peft_type"] = "IA3"; }), "adapter_config.json",
+            {"target_not_found",
+             editConfig([](auto &j) {
+                 j["target_modules"] = {"q_proj", "gate_proj"};
+             }),
+             "adapter_config.json",
+             {QStringLiteral("target_modules"), QStringLiteral("\"gate_proj\""), QStringLiteral("up_proj")}},
+            {"not_lora",
+             editConfig([](auto &j) { j["peft_type"] = "IA3"; }),
+             "adapter_config.json",
              {QStringLiteral("peft_type"), QStringLiteral("IA3")}},
-            {"regex_targets", editConfig([](auto &j) { j["target_modules"] = ".*proj"; }), "adapter_config.json",
+            {"regex_targets",
+             editConfig([](auto &j) { j["target_modules"] = ".*proj"; }),
+             "adapter_config.json",
              {QStringLiteral("target_modules"), QStringLiteral("regular expression")}},
-            {"bias_trained", editConfig([](auto &j) { j["bias"] = "all"; }), "adapter_config.json", {QStringLiteral("bias")}},
-            {"rank_pattern", editConfig([](auto &j) { j["rank_pattern"] = {{"q_proj", 8}}; }), "adapter_config.json",
+            {"bias_trained",
+             editConfig([](auto &j) { j["bias"] = "all"; }),
+             "adapter_config.json",
+             {QStringLiteral("bias")}},
+            {"rank_pattern",
+             editConfig([](auto &j) {
+                 j["rank_pattern"] = {{"q_proj", 8}};
+             }),
+             "adapter_config.json",
              {QStringLiteral("rank_pattern")}},
             {"negative_rank", editConfig([](auto &j) { j["r"] = -1; }), "adapter_config.json", {QStringLiteral("r:")}},
-            {"alpha_text", editConfig([](auto &j) { j["lora_alpha"] = "16"; }), "adapter_config.json",
+            {"alpha_text",
+             editConfig([](auto &j) { j["lora_alpha"] = "16"; }),
+             "adapter_config.json",
              {QStringLiteral("lora_alpha")}},
-            {"not_json", [](const std::string &dir) { writeText(dir + "/adapter_config.json", "{\"r\": 4,"); },
-             "adapter_config.json", {QStringLiteral("JSON")}},
-            {"no_weights", [](const std::string &dir) { std::filesystem::remove(dir + "/adapter_model.safetensors"); },
-             "adapter_model.safetensors", {}},
+            {"not_json",
+             [](const std::string &dir) { writeText(dir + "/adapter_config.json", "{\"r\": 4,"); },
+             "adapter_config.json",
+             {QStringLiteral("JSON")}},
+            {"no_weights",
+             [](const std::string &dir) { std::filesystem::remove(dir + "/adapter_model.safetensors"); },
+             "adapter_model.safetensors",
+             {}},
         };
         for (const Case &c : cases) {
             std::string dir = copyAdapter(good, path(c.name));
@@ -570,7 +608,8 @@ private Q_SLOTS:
         torch::Tensor before = evalOutput(lm);
         std::vector<std::string> merged = model::mergeLoraAdapters(*lm);
         QCOMPARE(merged.size(), std::size_t(kLayers * 3 + 1));
-        for (const auto &p : lm->named_parameters()) QVERIFY2(p.key().find("lora") == std::string::npos, p.key().c_str());
+        for (const auto &p : lm->named_parameters())
+            QVERIFY2(p.key().find("lora") == std::string::npos, p.key().c_str());
         QVERIFY(!hasAnyAdapter(lm));
         torch::Tensor after = evalOutput(lm);
         double diff = maxDiff(before, after);
