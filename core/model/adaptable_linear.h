@@ -15,10 +15,11 @@ namespace inoculab::model {
 struct LoraOptions {
     std::int64_t rank = 16;
     double alpha = 32.0;
-    double dropout = 0.0;
-    bool rslora = false;  // scale alpha / sqrt(rank) instead of alpha / rank
+    double dropout = 0.0;  // on the adapter's input only, and only in training mode
+    bool rslora = false;   // scale alpha / sqrt(rank) instead of alpha / rank
 
     double scale() const;
+    bool operator==(const LoraOptions &) const = default;
 };
 
 class AdaptableLinearImpl : public torch::nn::Module {
@@ -28,11 +29,15 @@ public:
     torch::Tensor forward(const torch::Tensor &x);
 
     // Adds an adapter (A Kaiming-uniform as PEFT does, B zero, so the output is unchanged
-    // until trained) and freezes W and b. Throws if one is already there.
+    // until trained) and freezes W and b. The adapter lives on W's device; its dtype is W's,
+    // except that a bf16 or fp16 W gets fp32 adapters (as PEFT does by default), because
+    // AdamW updates of a few parts in 1e4 vanish when rounded to 8 mantissa bits.
+    // Throws std::logic_error if one is already there, std::invalid_argument for bad options.
     void enableLora(const LoraOptions &options);
     bool hasLora() const { return m_lora.has_value(); }
     const std::optional<LoraOptions> &lora() const { return m_lora; }
-    // W += scale * B A, then drops the adapter (W and b stay frozen).
+    // W += scale * B A (computed in fp32 at least, rounded once into W's dtype), then drops the
+    // adapter so that its parameters leave the module (W and b stay frozen).
     void mergeLora();
 
     torch::Tensor &weight() { return m_weight; }
