@@ -56,6 +56,55 @@ private Q_SLOTS:
     void emptyConversationRendersNothing() {
         QCOMPARE(renderChat(Conversation{}).text, std::string());
     }
+
+    // The Hugging Face formats, byte for byte as Qwen's and Llama 3's Jinja templates write
+    // them for the same messages (without their optional default system prompts).
+    void rendersChatMl() {
+        RenderedChat chat = renderChat(sample(), ChatTemplate::ChatMl);
+        QCOMPARE(chat.text, std::string("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHola?<|im_end|>\n"
+                                        "<|im_start|>assistant\nHOLA.<|im_end|>\n"));
+        QCOMPARE(renderedLength(sample(), ChatTemplate::ChatMl), chat.text.size());
+        std::string trained;
+        for (const Segment &s : chat.segments)
+            if (s.trained) trained += chat.text.substr(s.offset, s.length);
+        QCOMPARE(trained, std::string("HOLA.<|im_end|>"));
+    }
+
+    void rendersLlama3() {
+        RenderedChat chat = renderChat(sample(), ChatTemplate::Llama3);
+        QCOMPARE(chat.text, std::string("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
+                                        "<|start_header_id|>user<|end_header_id|>\n\nHola?<|eot_id|>"
+                                        "<|start_header_id|>assistant<|end_header_id|>\n\nHOLA.<|eot_id|>"));
+        QCOMPARE(renderedLength(sample(), ChatTemplate::Llama3), chat.text.size());
+        std::size_t at = 0;
+        for (const Segment &s : chat.segments) {
+            QCOMPARE(s.offset, at);
+            at += s.length;
+        }
+        QCOMPARE(at, chat.text.size());
+    }
+
+    void promptEndsWithTheAssistantMarker() {
+        QCOMPARE(renderPrompt(sample(), ChatTemplate::ChatMl).text,
+                 std::string("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHola?<|im_end|>\n"
+                             "<|im_start|>assistant\n"));
+        QCOMPARE(renderPrompt(sample()).text, std::string("<|system|>\nBe brief.<|end|>\n<|user|>\nHola?<|end|>\n"
+                                                          "<|assistant|>\n"));
+        Conversation answerOnly;
+        answerOnly.messages = {{Role::Assistant, "x", ExtraKeys::object()}};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, renderPrompt(answerOnly));
+    }
+
+    void templatesAreNamedAndRecognised() {
+        for (ChatTemplate t : {ChatTemplate::Plain, ChatTemplate::ChatMl, ChatTemplate::Llama3})
+            QCOMPARE(parseChatTemplate(chatTemplateName(t)), std::optional(t));
+        QCOMPARE(parseChatTemplate("alpaca"), std::optional<ChatTemplate>());
+        QCOMPARE(detectChatTemplate("{% for m in messages %}{{'<|im_start|>' + m['role'] }}"),
+                 std::optional(ChatTemplate::ChatMl));
+        QCOMPARE(detectChatTemplate("{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>' }}"),
+                 std::optional(ChatTemplate::Llama3));
+        QCOMPARE(detectChatTemplate("{{ bos_token }}[INST] {{ m }} [/INST]"), std::optional<ChatTemplate>());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestChatRender)
