@@ -1,0 +1,39 @@
+// write_tiny_checkpoint ARCH OUTDIR [--seed N] [--sharded] [--bf16]: a tiny random-weight
+// Hugging Face checkpoint (see tiny_checkpoint.h), for the Python reference and for tests
+// that drive the command line or the GUI.
+#include "tiny_checkpoint.h"
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+int main(int argc, char **argv) {
+    using namespace inoculab::test;
+    std::string usage = "usage: write_tiny_checkpoint ARCH OUTDIR [--seed N] [--sharded] [--bf16]\nARCH:";
+    for (const std::string &a : tinyArchitectures()) usage += " " + a;
+    if (argc < 3) {
+        std::fprintf(stderr, "%s\n", usage.c_str());
+        return 1;
+    }
+    TinyCheckpointOptions options;
+    for (int i = 3; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--seed" && i + 1 < argc) {
+            options.seed = std::stoull(argv[++i]);
+        } else if (arg == "--sharded") {
+            options.sharded = true;
+        } else if (arg == "--bf16") {
+            options.bf16 = true;
+        } else {
+            std::fprintf(stderr, "unknown option %s\n%s\n", arg.c_str(), usage.c_str());
+            return 1;
+        }
+    }
+    try {
+        writeTinyCheckpoint(argv[1], argv[2], options);
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "write_tiny_checkpoint: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
