@@ -76,7 +76,8 @@ private Q_SLOTS:
             model::CausalLm lm = load(path);
             std::set<std::string> names, onDisk;
             for (const auto &p : lm->named_parameters()) names.insert(p.key());
-            for (const std::string &n : HfModelFolder::open(path).tensorNames()) {
+            HfModelFolder folder = HfModelFolder::open(path);
+            for (const std::string &n : folder.tensorNames()) {
                 if (arch == "gpt2") {
                     if (n.ends_with(".attn.bias")) continue;  // the causal-mask buffer
                     onDisk.insert("transformer." + n);    // the original gpt2 files drop the prefix
@@ -86,7 +87,7 @@ private Q_SLOTS:
             }
             QVERIFY2(names == onDisk, arch.c_str());
             // A fresh model of the same config has the same parameters.
-            model::CausalLm fresh = model::hf::buildHfModel(HfModelFolder::open(path).requireConfig());
+            model::CausalLm fresh = model::hf::buildHfModel(folder.requireConfig());
             std::set<std::string> freshNames;
             for (const auto &p : fresh->named_parameters()) freshNames.insert(p.key());
             QVERIFY2(freshNames == names, arch.c_str());
