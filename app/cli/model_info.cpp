@@ -51,8 +51,9 @@ int runModelInfo(const std::string &path, std::ostream &out) {
         if (!c.architectures.empty()) arch += " (" + c.architectures.front() + ")";
         row(out, "architecture", arch);
         row(out, "layers", std::to_string(c.layers));
-        row(out, "heads", std::to_string(c.heads) + " (" + std::to_string(c.kvHeads) + " key/value, head dim " +
-                              std::to_string(c.headDim) + ")");
+        row(out, "heads",
+            std::to_string(c.heads) + " (" + std::to_string(c.kvHeads) + " key/value, head dim " +
+                std::to_string(c.headDim) + ")");
         row(out, "hidden size", std::to_string(c.hiddenSize) + " (MLP " + std::to_string(c.intermediateSize) + ")");
         row(out, "vocabulary", std::to_string(c.vocabSize));
         row(out, "context", std::to_string(c.maxPositions) + " tokens");
@@ -66,7 +67,8 @@ int runModelInfo(const std::string &path, std::ostream &out) {
     row(out, "parameters", std::to_string(params) + " (" + humanCount(params) + ")");
     std::string dtypes;
     for (const auto &[dtype, elements] : folder.elementsByDtype())
-        dtypes += (dtypes.empty() ? "" : ", ") + std::string(model::dtypeName(dtype)) + " (" + humanCount(elements) + ")";
+        dtypes +=
+            (dtypes.empty() ? "" : ", ") + std::string(model::dtypeName(dtype)) + " (" + humanCount(elements) + ")";
     row(out, "dtypes", dtypes);
     std::vector<std::string> files = folder.weightFiles();
     row(out, "weight files", std::to_string(files.size()));

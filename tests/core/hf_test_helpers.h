@@ -27,7 +27,8 @@ QString inputErrorOf(F &&f) {
 
 // Rewrites a safetensors file after `edit` changed its list of tensors (the originals' bytes
 // stay mapped while the new file is written).
-inline void rewriteWeights(const std::string &path, const std::function<void(std::vector<model::TensorToWrite> &)> &edit) {
+inline void rewriteWeights(const std::string &path,
+                           const std::function<void(std::vector<model::TensorToWrite> &)> &edit) {
     model::SafetensorsFile file = model::SafetensorsFile::open(path);
     std::vector<model::TensorToWrite> tensors;
     for (const model::TensorInfo &info : file.tensors())

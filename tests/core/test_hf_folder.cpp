@@ -93,7 +93,8 @@ private Q_SLOTS:
 
     void defaultsOfOptionalFields() {
         json c = test::tinyConfig("llama");
-        for (const char *f : {"num_key_value_heads", "rope_scaling", "tie_word_embeddings", "attention_bias"}) c.erase(f);
+        for (const char *f : {"num_key_value_heads", "rope_scaling", "tie_word_embeddings", "attention_bias"})
+            c.erase(f);
         HfConfig p = parse(c);
         QCOMPARE(p.kvHeads, p.heads);
         QVERIFY(!p.ropeScaling);
@@ -119,11 +120,13 @@ private Q_SLOTS:
 
         c = test::tinyConfig("llama");
         c["rope_scaling"].erase("low_freq_factor");
-        QVERIFY2(configError(c).contains(QLatin1String("rope_scaling.low_freq_factor: required")), qPrintable(configError(c)));
+        QVERIFY2(configError(c).contains(QLatin1String("rope_scaling.low_freq_factor: required")),
+                 qPrintable(configError(c)));
 
         c = test::tinyConfig("llama");
         c["num_key_value_heads"] = 3;
-        QVERIFY2(configError(c).contains(QLatin1String("num_key_value_heads: 3 does not divide")), qPrintable(configError(c)));
+        QVERIFY2(configError(c).contains(QLatin1String("num_key_value_heads: 3 does not divide")),
+                 qPrintable(configError(c)));
 
         c = test::tinyConfig("gpt2");
         c["model_type"] = "mamba";
@@ -141,7 +144,8 @@ private Q_SLOTS:
 
         c = test::tinyConfig("llama");
         c["hidden_act"] = "gelu";
-        QVERIFY2(configError(c).contains(QLatin1String("hidden_act: \"gelu\" is not supported")), qPrintable(configError(c)));
+        QVERIFY2(configError(c).contains(QLatin1String("hidden_act: \"gelu\" is not supported")),
+                 qPrintable(configError(c)));
 
         QCOMPARE(configError(json::array()), QStringLiteral("config.json: expected a JSON object"));
     }
@@ -187,7 +191,8 @@ private Q_SLOTS:
 
         std::filesystem::remove(path + "/pytorch_model.bin");
         error = test::inputErrorOf([&] { HfModelFolder::open(path); });
-        QVERIFY2(error.contains(QLatin1String("no model.safetensors or model.safetensors.index.json")), qPrintable(error));
+        QVERIFY2(error.contains(QLatin1String("no model.safetensors or model.safetensors.index.json")),
+                 qPrintable(error));
     }
 
     void checksTheShardIndex() {
@@ -202,7 +207,8 @@ private Q_SLOTS:
         bad["weight_map"]["model.norm.weight"] = "model-00003-of-00003.safetensors";
         writeText(index, bad.dump());
         QString error = test::inputErrorOf([&] { HfModelFolder::open(path); });
-        QVERIFY2(error.contains(QLatin1String("shard model-00003-of-00003.safetensors (of tensor model.norm.weight) does not exist")),
+        QVERIFY2(error.contains(QLatin1String(
+                     "shard model-00003-of-00003.safetensors (of tensor model.norm.weight) does not exist")),
                  qPrintable(error));
 
         // A tensor in another shard than the index says.
@@ -258,7 +264,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         std::string path = tinyFolder(dir, "qwen2");
         std::filesystem::remove(path + "/config.json");
-        QCOMPARE(test::inputErrorOf([&] { HfModelFolder::open(path); }), QString::fromStdString(path + "/config.json: missing"));
+        QCOMPARE(test::inputErrorOf([&] { HfModelFolder::open(path); }),
+                 QString::fromStdString(path + "/config.json: missing"));
     }
 
     // ---- model info --------------------------------------------------------------------------
@@ -269,10 +276,11 @@ private Q_SLOTS:
         std::ostringstream out;
         QCOMPARE(cli::runModelInfo(path, out), 0);
         QString text = QString::fromStdString(out.str());
-        for (const char *expected : {"architecture          qwen3 (Qwen3ForCausalLM)", "layers                2",
-                                     "heads                 4 (2 key/value, head dim 32)", "vocabulary            300",
-                                     "context               256 tokens", "tied embeddings       yes", "dtypes                BF16",
-                                     "model.layers.1.self_attn.q_norm.weight", "[128, 64]"})
+        for (const char *expected :
+             {"architecture          qwen3 (Qwen3ForCausalLM)", "layers                2",
+              "heads                 4 (2 key/value, head dim 32)", "vocabulary            300",
+              "context               256 tokens", "tied embeddings       yes", "dtypes                BF16",
+              "model.layers.1.self_attn.q_norm.weight", "[128, 64]"})
             QVERIFY2(text.contains(QLatin1String(expected)), qPrintable(expected + QStringLiteral("\n") + text));
         HfModelFolder folder = HfModelFolder::open(path);
         QVERIFY(text.contains(QStringLiteral("parameters            %1").arg(folder.parameterCount())));

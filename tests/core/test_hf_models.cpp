@@ -80,7 +80,7 @@ private Q_SLOTS:
             for (const std::string &n : folder.tensorNames()) {
                 if (arch == "gpt2") {
                     if (n.ends_with(".attn.bias")) continue;  // the causal-mask buffer
-                    onDisk.insert("transformer." + n);    // the original gpt2 files drop the prefix
+                    onDisk.insert("transformer." + n);        // the original gpt2 files drop the prefix
                 } else {
                     onDisk.insert(n);
                 }
@@ -134,14 +134,16 @@ private Q_SLOTS:
             std::vector<torch::Tensor> steps{
                 lm->forwardCached(ids.narrow(1, 0, 6), positions.narrow(1, 0, 6), valid.narrow(1, 0, 6), cache)};
             for (std::int64_t i = 6; i < t; ++i)
-                steps.push_back(lm->forwardCached(ids.narrow(1, i, 1), positions.narrow(1, i, 1), valid.narrow(1, i, 1), cache));
+                steps.push_back(
+                    lm->forwardCached(ids.narrow(1, i, 1), positions.narrow(1, i, 1), valid.narrow(1, i, 1), cache));
             torch::Tensor cached = torch::cat(steps, 1);  // [2, T, V]
             QCOMPARE(cache.length(), t);
 
             torch::Tensor full0 = lm->forward(ids.narrow(0, 0, 1))[0];
             torch::Tensor full1 = lm->forward(ids[1].narrow(0, pad, t - pad).unsqueeze(0))[0];
             double e0 = relativeError(cached[0], full0), e1 = relativeError(cached[1].narrow(0, pad, t - pad), full1);
-            QVERIFY2(e0 <= 1e-5 && e1 <= 1e-5, qPrintable(QStringLiteral("%1: %2 %3").arg(arch.c_str()).arg(e0).arg(e1)));
+            QVERIFY2(e0 <= 1e-5 && e1 <= 1e-5,
+                     qPrintable(QStringLiteral("%1: %2 %3").arg(arch.c_str()).arg(e0).arg(e1)));
         }
     }
 
@@ -194,6 +196,7 @@ private Q_SLOTS:
         std::string path = tinyFolder(dir, "qwen3", {1, false, /*bf16=*/true});
         model::CausalLm asFloat = load(path), asBf16 = load(path, torch::kBFloat16);
         for (const auto &p : asBf16->parameters()) QCOMPARE(p.scalar_type(), torch::kBFloat16);
+        QCOMPARE(torch::get_default_dtype(), caffe2::TypeMeta::Make<float>());  // restored after building in BF16
         auto a = asFloat->named_parameters(), b = asBf16->named_parameters();
         for (const auto &p : a) QVERIFY2(torch::equal(p.value(), b[p.key()].to(torch::kFloat)), p.key().c_str());
         // BF16 arithmetic, same model: close to the fp32 computation.
@@ -217,7 +220,9 @@ private Q_SLOTS:
         std::string path = tinyFolder(dir, "llama");
         static const std::vector<float> invFreq(8, 1.0f);
         test::rewriteWeights(weightsOf(path), [](std::vector<model::TensorToWrite> &tensors) {
-            tensors.push_back({"model.layers.0.self_attn.rotary_emb.inv_freq", model::DType::F32, {8},
+            tensors.push_back({"model.layers.0.self_attn.rotary_emb.inv_freq",
+                               model::DType::F32,
+                               {8},
                                std::span(reinterpret_cast<const std::uint8_t *>(invFreq.data()), 32)});
         });
         QCOMPARE(loadError(path), QStringLiteral("(no error)"));
@@ -238,8 +243,9 @@ private Q_SLOTS:
             test::removeTensor(tensors, "lm_head.weight");
             tensors.push_back({"lm_head.weight", model::DType::F32, {300, 64}, embedding});
         });
-        QCOMPARE(loadError(path), QString::fromStdString(path + ": tensor lm_head.weight differs from the token embedding, "
-                                                                "but config.json says tie_word_embeddings"));
+        QCOMPARE(loadError(path),
+                 QString::fromStdString(path + ": tensor lm_head.weight differs from the token embedding, "
+                                               "but config.json says tie_word_embeddings"));
     }
 
     // ---- malformed folders -----------------------------------------------------------------
@@ -247,8 +253,10 @@ private Q_SLOTS:
     void missingTensorIsNamed() {
         QTemporaryDir dir;
         std::string path = tinyFolder(dir, "llama");
-        test::rewriteWeights(weightsOf(path), [](auto &tensors) { test::removeTensor(tensors, "model.layers.1.mlp.up_proj.weight"); });
-        QCOMPARE(loadError(path), QString::fromStdString(path + ": missing tensors (1): model.layers.1.mlp.up_proj.weight"));
+        test::rewriteWeights(weightsOf(path),
+                             [](auto &tensors) { test::removeTensor(tensors, "model.layers.1.mlp.up_proj.weight"); });
+        QCOMPARE(loadError(path),
+                 QString::fromStdString(path + ": missing tensors (1): model.layers.1.mlp.up_proj.weight"));
         // Untied Qwen2 without its output layer.
         path = tinyFolder(dir, "qwen2-untied");
         test::rewriteWeights(weightsOf(path), [](auto &tensors) { test::removeTensor(tensors, "lm_head.weight"); });
@@ -260,7 +268,9 @@ private Q_SLOTS:
         std::string path = tinyFolder(dir, "qwen3");
         static const std::vector<float> extra(64, 0.5f);
         test::rewriteWeights(weightsOf(path), [](std::vector<model::TensorToWrite> &tensors) {
-            tensors.push_back({"model.layers.0.self_attn.extra_norm.weight", model::DType::F32, {64},
+            tensors.push_back({"model.layers.0.self_attn.extra_norm.weight",
+                               model::DType::F32,
+                               {64},
                                std::span(reinterpret_cast<const std::uint8_t *>(extra.data()), 256)});
         });
         QCOMPARE(loadError(path), QString::fromStdString(path + ": unexpected tensors for a qwen3 model (1): "
@@ -274,16 +284,18 @@ private Q_SLOTS:
             for (auto &t : tensors)
                 if (t.name == "model.layers.0.self_attn.k_proj.weight") t.shape = {64, 32};  // [out, in] swapped
         });
-        QCOMPARE(loadError(path), QString::fromStdString(path + ": tensor model.layers.0.self_attn.k_proj.weight: shape "
-                                                                "[64, 32] on disk, the llama config needs [32, 64]"));
+        QCOMPARE(loadError(path),
+                 QString::fromStdString(path + ": tensor model.layers.0.self_attn.k_proj.weight: shape "
+                                               "[64, 32] on disk, the llama config needs [32, 64]"));
         // GPT-2's Conv1D weights are compared in their disk layout, [in, out].
         path = tinyFolder(dir, "gpt2");
         test::rewriteWeights(weightsOf(path), [](std::vector<model::TensorToWrite> &tensors) {
             for (auto &t : tensors)
                 if (t.name == "h.1.mlp.c_fc.weight") t.shape = {256, 64};
         });
-        QCOMPARE(loadError(path), QString::fromStdString(path + ": tensor h.1.mlp.c_fc.weight: shape [256, 64] on disk, "
-                                                                "the gpt2 config needs [64, 256]"));
+        QCOMPARE(loadError(path),
+                 QString::fromStdString(path + ": tensor h.1.mlp.c_fc.weight: shape [256, 64] on disk, "
+                                               "the gpt2 config needs [64, 256]"));
     }
 
     void integerWeightsAreRefused() {

@@ -77,10 +77,12 @@ private Q_SLOTS:
         }
         idsJson += QStringLiteral("]");
 
-        QStringList args{test::sourcePath(QStringLiteral("tests/reference/hf_logits.py")), QStringLiteral("--ids"), idsJson};
+        QStringList args{test::sourcePath(QStringLiteral("tests/reference/hf_logits.py")), QStringLiteral("--ids"),
+                         idsJson};
         for (const Case &c : cases) {
             test::writeTinyCheckpoint(c.arch, dir.filePath(QString::fromStdString(c.name)).toStdString(), c.options);
-            args << dir.filePath(QString::fromStdString(c.name)) << dir.filePath(QString::fromStdString(c.name + ".f32"));
+            args << dir.filePath(QString::fromStdString(c.name))
+                 << dir.filePath(QString::fromStdString(c.name + ".f32"));
         }
         QProcess reference;
         reference.start(python, args);

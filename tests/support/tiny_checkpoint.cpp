@@ -100,7 +100,8 @@ std::vector<Spec> decoderSpecs(const std::string &arch) {
         s.push_back({p + "mlp.down_proj.weight", {kHidden, kIntermediate}, Kind::Matrix});
     }
     s.push_back({"model.norm.weight", {kHidden}, Kind::Norm});
-    if (!tinyConfig(arch)["tie_word_embeddings"].get<bool>()) s.push_back({"lm_head.weight", {kVocab, kHidden}, Kind::Matrix});
+    if (!tinyConfig(arch)["tie_word_embeddings"].get<bool>())
+        s.push_back({"lm_head.weight", {kVocab, kHidden}, Kind::Matrix});
     return s;
 }
 
@@ -265,10 +266,9 @@ void writeTinyCheckpoint(const std::string &arch, const std::string &dir, const 
                   ordered_json{{"metadata", {{"total_size", totalSize}}}, {"weight_map", weightMap}});
     }
     writeJson(fs::path(dir) / "config.json", config);
-    writeJson(fs::path(dir) / "generation_config.json",
-              ordered_json{{"bos_token_id", config["bos_token_id"]},
-                           {"eos_token_id", config["eos_token_id"]},
-                           {"transformers_version", "4.51.0"}});
+    writeJson(fs::path(dir) / "generation_config.json", ordered_json{{"bos_token_id", config["bos_token_id"]},
+                                                                     {"eos_token_id", config["eos_token_id"]},
+                                                                     {"transformers_version", "4.51.0"}});
 }
 
 }  // namespace inoculab::test

@@ -21,7 +21,8 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor &x) {
 
 Rotary::Rotary(std::int64_t headDim, double theta, const std::optional<Llama3RopeScaling> &scaling) {
     // 1 / theta^(2i / D), in fp32 as transformers computes it.
-    torch::Tensor exponents = torch::arange(0, headDim, 2, torch::kLong).to(torch::kFloat) / static_cast<double>(headDim);
+    torch::Tensor exponents =
+        torch::arange(0, headDim, 2, torch::kLong).to(torch::kFloat) / static_cast<double>(headDim);
     m_invFreq = 1.0 / torch::pow(theta, exponents);
     if (!scaling) return;
     // Llama 3.1: long wavelengths are slowed by `factor`, short ones kept, the band between
@@ -68,7 +69,7 @@ torch::Tensor extendCacheMask(KvCache &cache, const torch::Tensor &valid, std::s
     const std::int64_t total = past + t;
     auto boolOpts = torch::TensorOptions().dtype(torch::kBool).device(valid.device());
     torch::Tensor causal = torch::ones({t, total}, boolOpts).tril(past);  // [T, Tk]
-    torch::Tensor self = torch::eye(t, total, boolOpts).roll(past, 1);     // [T, Tk]
+    torch::Tensor self = torch::eye(t, total, boolOpts).roll(past, 1);    // [T, Tk]
     torch::Tensor allowed = (causal.unsqueeze(0) & cache.valid.unsqueeze(1)) | self.unsqueeze(0);
     return allowed.unsqueeze(1);  // [B, 1, T, Tk]
 }
@@ -99,7 +100,9 @@ void initLikeHf(torch::nn::Module &model, double std) {
 }
 
 torch::Tensor defaultPositions(const torch::Tensor &ids) {
-    return torch::arange(ids.size(1), ids.options().dtype(torch::kLong)).unsqueeze(0).expand({ids.size(0), ids.size(1)});
+    return torch::arange(ids.size(1), ids.options().dtype(torch::kLong))
+        .unsqueeze(0)
+        .expand({ids.size(0), ids.size(1)});
 }
 
 AttentionImpl::AttentionImpl(const AttentionOptions &o) : m_options(o) {
@@ -158,11 +161,12 @@ torch::Tensor DecoderLayerImpl::forward(torch::Tensor x, const torch::Tensor &co
 }
 
 DecoderStackImpl::DecoderStackImpl(const HfConfig &c) : m_rotary(c.headDim, c.ropeTheta, c.ropeScaling) {
-    AttentionOptions attention{c.hiddenSize, c.heads, c.kvHeads, c.headDim, c.attentionBias, c.oProjBias,
-                               c.qkNorm, c.normEps};
+    AttentionOptions attention{c.hiddenSize,    c.heads,     c.kvHeads, c.headDim,
+                               c.attentionBias, c.oProjBias, c.qkNorm,  c.normEps};
     m_embed = register_module("embed_tokens", nn::Embedding(c.vocabSize, c.hiddenSize));
     m_layers = register_module("layers", nn::ModuleList());
-    for (std::int64_t i = 0; i < c.layers; ++i) m_layers->push_back(DecoderLayer(attention, c.intermediateSize, c.mlpBias));
+    for (std::int64_t i = 0; i < c.layers; ++i)
+        m_layers->push_back(DecoderLayer(attention, c.intermediateSize, c.mlpBias));
     m_norm = register_module("norm", RmsNorm(c.hiddenSize, c.normEps));
 }
 

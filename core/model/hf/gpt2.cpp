@@ -24,7 +24,8 @@ public:
                           torch::Tensor *cacheV) {
         const std::int64_t b = x.size(0), t = x.size(1), c = x.size(2);
         // [B, T, 3C] -> q, k, v [B, H, T, D]; scores scaled by 1/sqrt(D) (scale_attn_weights).
-        std::vector<torch::Tensor> qkv = m_cAttn(x).view({b, t, 3, m_heads, c / m_heads}).permute({2, 0, 3, 1, 4}).unbind(0);
+        std::vector<torch::Tensor> qkv =
+            m_cAttn(x).view({b, t, 3, m_heads, c / m_heads}).permute({2, 0, 3, 1, 4}).unbind(0);
         auto [k, v] = withCache(qkv[1], qkv[2], cacheK, cacheV);
         torch::Tensor y = compat::attention(qkv[0], k, v, allowed);
         return m_cProj(y.transpose(1, 2).reshape({b, t, c}));
@@ -50,7 +51,9 @@ private:
 };
 TORCH_MODULE(Gpt2Mlp);
 
-nn::LayerNorm layerNorm(const HfConfig &c) { return nn::LayerNorm(nn::LayerNormOptions({c.hiddenSize}).eps(c.normEps)); }
+nn::LayerNorm layerNorm(const HfConfig &c) {
+    return nn::LayerNorm(nn::LayerNormOptions({c.hiddenSize}).eps(c.normEps));
+}
 
 class Gpt2BlockImpl : public nn::Module {
 public:
@@ -106,7 +109,8 @@ class Gpt2LmImpl : public HfCausalLmImpl {
 public:
     explicit Gpt2LmImpl(const HfConfig &c) : HfCausalLmImpl(c) {
         m_transformer = register_module("transformer", Gpt2Model(c));
-        if (!c.tieWordEmbeddings) m_lmHead = register_module("lm_head", AdaptableLinear(c.hiddenSize, c.vocabSize, false));
+        if (!c.tieWordEmbeddings)
+            m_lmHead = register_module("lm_head", AdaptableLinear(c.hiddenSize, c.vocabSize, false));
     }
 
     torch::Tensor forward(const torch::Tensor &ids) override {
@@ -149,11 +153,7 @@ bool isConv1dWeight(const std::string &parameter) {
 HfArchitecture gpt2Architecture() {
     HfArchitecture a;
     a.family = "gpt2";
-    a.build = [](const HfConfig &config) -> CausalLm {
-        auto model = std::make_shared<Gpt2LmImpl>(config);
-        initLikeHf(*model, 0.02);
-        return model;
-    };
+    a.build = [](const HfConfig &config) -> CausalLm { return std::make_shared<Gpt2LmImpl>(config); };
     a.embeddingParameter = "transformer.wte.weight";
     a.parameterName = [](const std::string &name) -> std::string {
         // The causal-mask buffers of old GPT-2 files (attn.bias, attn.masked_bias).

@@ -135,8 +135,7 @@ std::optional<Llama3RopeScaling> readRopeScaling(const Fields &f, const std::str
     // Newer files spell the kind "rope_type", older ones "type".
     std::string type = r.has("rope_type") ? r.string("rope_type", "") : r.string("type", "");
     if (type == "default") return std::nullopt;  // plain RoPE, written out explicitly
-    if (type != "llama3")
-        f.fail("rope_scaling", "type \"" + type + "\" is not supported (only \"llama3\" scaling is)");
+    if (type != "llama3") f.fail("rope_scaling", "type \"" + type + "\" is not supported (only \"llama3\" scaling is)");
     auto fail = [&](const std::string &field, const std::string &reason) { f.fail("rope_scaling." + field, reason); };
     auto number = [&](const char *field) {
         if (!r.has(field)) fail(field, "required, missing");
@@ -148,8 +147,7 @@ std::optional<Llama3RopeScaling> readRopeScaling(const Fields &f, const std::str
     s.factor = number("factor");
     s.lowFreqFactor = number("low_freq_factor");
     s.highFreqFactor = number("high_freq_factor");
-    if (!(s.highFreqFactor > s.lowFreqFactor))
-        fail("high_freq_factor", "must be larger than low_freq_factor");
+    if (!(s.highFreqFactor > s.lowFreqFactor)) fail("high_freq_factor", "must be larger than low_freq_factor");
     if (!r.has("original_max_position_embeddings")) fail("original_max_position_embeddings", "required, missing");
     const json &o = r.at("original_max_position_embeddings");
     if (!o.is_number_integer() || o.get<std::int64_t>() < 1)
@@ -190,8 +188,8 @@ void parseLlamaLike(const Fields &f, const std::string &file, HfConfig &c) {
     c.hiddenAct = f.string("hidden_act", "silu");
     c.tieWordEmbeddings = f.boolean("tie_word_embeddings", false);
     if (c.heads % c.kvHeads != 0)
-        f.fail("num_key_value_heads", std::to_string(c.kvHeads) + " does not divide num_attention_heads " +
-                                          std::to_string(c.heads));
+        f.fail("num_key_value_heads",
+               std::to_string(c.kvHeads) + " does not divide num_attention_heads " + std::to_string(c.heads));
     if (c.family == "qwen2") {
         c.attentionBias = true;  // Qwen2 always has q/k/v biases and never an o_proj bias
         c.oProjBias = false;

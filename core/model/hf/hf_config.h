@@ -28,23 +28,23 @@ struct HfConfig {
     std::vector<std::string> architectures;  // as written, e.g. "LlamaForCausalLM"
 
     std::int64_t vocabSize = 0;
-    std::int64_t hiddenSize = 0;         // n_embd for GPT-2
-    std::int64_t layers = 0;             // num_hidden_layers / n_layer
-    std::int64_t heads = 0;              // num_attention_heads / n_head
-    std::int64_t kvHeads = 0;            // num_key_value_heads (default: heads)
-    std::int64_t headDim = 0;            // head_dim (default: hidden / heads)
-    std::int64_t intermediateSize = 0;   // intermediate_size / n_inner (GPT-2: 4 * n_embd)
-    std::int64_t maxPositions = 0;       // max_position_embeddings / n_positions
-    double normEps = 1e-5;               // rms_norm_eps / layer_norm_epsilon
-    double ropeTheta = 10000.0;          // unused by GPT-2
+    std::int64_t hiddenSize = 0;        // n_embd for GPT-2
+    std::int64_t layers = 0;            // num_hidden_layers / n_layer
+    std::int64_t heads = 0;             // num_attention_heads / n_head
+    std::int64_t kvHeads = 0;           // num_key_value_heads (default: heads)
+    std::int64_t headDim = 0;           // head_dim (default: hidden / heads)
+    std::int64_t intermediateSize = 0;  // intermediate_size / n_inner (GPT-2: 4 * n_embd)
+    std::int64_t maxPositions = 0;      // max_position_embeddings / n_positions
+    double normEps = 1e-5;              // rms_norm_eps / layer_norm_epsilon
+    double ropeTheta = 10000.0;         // unused by GPT-2
     std::optional<Llama3RopeScaling> ropeScaling;
     bool tieWordEmbeddings = false;
-    bool attentionBias = false;          // q/k/v (and Llama's o) projections have a bias
-    bool oProjBias = false;              // Llama's attention_bias also covers o_proj; Qwen2's does not
-    bool mlpBias = false;                // Llama's mlp_bias
-    bool qkNorm = false;                 // Qwen3: per-head RMSNorm of q and k
-    std::string hiddenAct;               // silu, gelu_new, gelu_pytorch_tanh, gelu, relu
-    std::string torchDtype;              // "" when absent
+    bool attentionBias = false;  // q/k/v (and Llama's o) projections have a bias
+    bool oProjBias = false;      // Llama's attention_bias also covers o_proj; Qwen2's does not
+    bool mlpBias = false;        // Llama's mlp_bias
+    bool qkNorm = false;         // Qwen3: per-head RMSNorm of q and k
+    std::string hiddenAct;       // silu, gelu_new, gelu_pytorch_tanh, gelu, relu
+    std::string torchDtype;      // "" when absent
     std::vector<std::int64_t> bosTokenIds, eosTokenIds;
 
     // The parsed fields, under the Hugging Face names, for display.

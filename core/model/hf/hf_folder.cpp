@@ -27,13 +27,12 @@ bool hasExtension(const fs::path &p, std::initializer_list<const char *> extensi
 
 // The explanation a user needs when a folder only has pickle checkpoints.
 [[noreturn]] void refusePickle(const std::string &folder, const std::string &file) {
-    throw common::InputError(
-        folder, 0,
-        "only a pickle checkpoint (" + file +
-            ") and no model.safetensors: pickle files can execute arbitrary code when loaded, so "
-            "they are not read. Convert the model to safetensors first, e.g. in Python with "
-            "transformers: AutoModelForCausalLM.from_pretrained(folder).save_pretrained(out, "
-            "safe_serialization=True), or with the safetensors project's convert.py script");
+    throw common::InputError(folder, 0,
+                             "only a pickle checkpoint (" + file +
+                                 ") and no model.safetensors: pickle files can execute arbitrary code when loaded, so "
+                                 "they are not read. Convert the model to safetensors first, e.g. in Python with "
+                                 "transformers: AutoModelForCausalLM.from_pretrained(folder).save_pretrained(out, "
+                                 "safe_serialization=True), or with the safetensors project's convert.py script");
 }
 
 std::map<std::string, std::string> readWeightMap(const fs::path &indexPath) {
@@ -52,10 +51,11 @@ std::map<std::string, std::string> readWeightMap(const fs::path &indexPath) {
             throw common::InputError(where, 0, "weight_map: tensor " + name + ": expected a file name");
         std::string f = file.get<std::string>();
         // Shards live beside the index: no paths, so an index cannot point elsewhere.
-        if (f.empty() || f.find('/') != std::string::npos || f == "." || f == ".." || !hasExtension(f, {".safetensors"}))
-            throw common::InputError(where, 0,
-                                     "weight_map: tensor " + name + ": \"" + f +
-                                         "\" is not a .safetensors file name in this folder");
+        if (f.empty() || f.find('/') != std::string::npos || f == "." || f == ".." ||
+            !hasExtension(f, {".safetensors"}))
+            throw common::InputError(
+                where, 0,
+                "weight_map: tensor " + name + ": \"" + f + "\" is not a .safetensors file name in this folder");
         out.emplace(name, std::move(f));
     }
     if (out.empty()) throw common::InputError(where, 0, "weight_map: empty");
@@ -130,9 +130,8 @@ void HfModelFolder::indexTensors(const std::map<std::string, std::string> *weigh
                     throw common::InputError(file.name(), 0,
                                              "tensor " + name + " is not in model.safetensors.index.json");
                 if (listed->second != shard)
-                    throw common::InputError(file.name(), 0,
-                                             "tensor " + name + " is here, but the index says it is in " +
-                                                 listed->second);
+                    throw common::InputError(
+                        file.name(), 0, "tensor " + name + " is here, but the index says it is in " + listed->second);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 #include "common/input_error.h"
 #include "model/adaptable_linear.h"
+#include "model/hf/common_blocks.h"
 #include "model/hf/registry.h"
 
 #include <cstring>
@@ -32,13 +33,13 @@ torch::Tensor readTensor(const HfModelFolder &folder, const std::string &name) {
     HfTensorRef ref = folder.find(name);
     torch::Dtype dtype;
     switch (ref.info->dtype) {
-    case DType::F32: dtype = torch::kFloat32; break;
-    case DType::F16: dtype = torch::kFloat16; break;
-    case DType::BF16: dtype = torch::kBFloat16; break;
-    default:
-        throw common::InputError(ref.file->name(), 0,
-                                 "tensor " + name + ": dtype " + std::string(dtypeName(ref.info->dtype)) +
-                                     " is not a floating-point weight (F32, F16 or BF16)");
+        case DType::F32: dtype = torch::kFloat32; break;
+        case DType::F16: dtype = torch::kFloat16; break;
+        case DType::BF16: dtype = torch::kBFloat16; break;
+        default:
+            throw common::InputError(ref.file->name(), 0,
+                                     "tensor " + name + ": dtype " + std::string(dtypeName(ref.info->dtype)) +
+                                         " is not a floating-point weight (F32, F16 or BF16)");
     }
     std::span<const std::uint8_t> bytes = ref.bytes();
     torch::Tensor t = torch::empty(ref.info->shape, dtype);
@@ -46,15 +47,40 @@ torch::Tensor readTensor(const HfModelFolder &folder, const std::string &name) {
     return t;
 }
 
+// Makes torch create floating tensors in `dtype` while it lives, so that a model is built
+// directly in the dtype it is loaded in: building an 8B-parameter model in fp32 first would
+// take 32 GB before the conversion. The default is process-wide; it is restored at once.
+class DefaultDtypeScope {
+public:
+    explicit DefaultDtypeScope(torch::Dtype dtype) : m_saved(torch::get_default_dtype()) {
+        torch::set_default_dtype(c10::scalarTypeToTypeMeta(dtype));
+    }
+    ~DefaultDtypeScope() { torch::set_default_dtype(m_saved); }
+    DefaultDtypeScope(const DefaultDtypeScope &) = delete;
+    DefaultDtypeScope &operator=(const DefaultDtypeScope &) = delete;
+
+private:
+    caffe2::TypeMeta m_saved;
+};
+
 }  // namespace
 
-CausalLm buildHfModel(const HfConfig &config) { return hfArchitecture(config.family).build(config); }
+CausalLm buildHfModel(const HfConfig &config) {
+    CausalLm model = hfArchitecture(config.family).build(config);
+    initLikeHf(*model, 0.02);
+    return model;
+}
 
 CausalLm loadHfModel(const HfModelFolder &folder, torch::Dtype dtype) {
     const HfConfig &config = folder.requireConfig();
     const HfArchitecture &arch = hfArchitecture(config.family);
-    CausalLm model = arch.build(config);
-    model->to(dtype);
+    if (!c10::isFloatingType(dtype)) throw std::invalid_argument("loadHfModel: dtype must be a floating-point type");
+    CausalLm model;
+    {
+        DefaultDtypeScope scope(dtype);
+        model = arch.build(config);
+    }
+    model->to(dtype);  // a no-op unless some module ignored the default dtype
     torch::NoGradGuard noGrad;
 
     std::map<std::string, torch::Tensor> params;

@@ -15,14 +15,12 @@ bool endsWith(const std::string &s, const std::string &suffix) {
 HfArchitecture decoderArchitecture(const std::string &family) {
     HfArchitecture a;
     a.family = family;
-    a.build = [](const HfConfig &config) -> CausalLm {
-        auto model = std::make_shared<DecoderLmImpl>(config);
-        initLikeHf(*model, 0.02);
-        return model;
-    };
+    a.build = [](const HfConfig &config) -> CausalLm { return std::make_shared<DecoderLmImpl>(config); };
     a.embeddingParameter = "model.embed_tokens.weight";
     // Llama 2 era files saved the rotary inverse frequencies; they are recomputed here.
-    a.parameterName = [](const std::string &name) { return endsWith(name, "rotary_emb.inv_freq") ? std::string() : name; };
+    a.parameterName = [](const std::string &name) {
+        return endsWith(name, "rotary_emb.inv_freq") ? std::string() : name;
+    };
     a.diskName = [](const std::string &name) { return name; };
     a.fromDisk = a.toDisk = [](const std::string &, const torch::Tensor &t) { return t; };
     return a;

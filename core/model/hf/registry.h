@@ -14,6 +14,8 @@ namespace inoculab::model::hf {
 
 struct HfArchitecture {
     std::string family;
+    // The model with torch's default initialisation, in torch's default dtype; callers
+    // either overwrite every weight or re-initialise (buildHfModel).
     std::function<CausalLm(const HfConfig &)> build;
     // The model's embedding parameter, which a tied lm_head.weight on disk must equal.
     std::string embeddingParameter;
