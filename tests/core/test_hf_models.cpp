@@ -190,6 +190,33 @@ private Q_SLOTS:
         }
     }
 
+    void gradientCheckpointingKeepsLossAndGradients() {
+        QTemporaryDir dir;
+        for (const std::string &arch : {std::string("gpt2"), std::string("qwen3")}) {
+            model::CausalLm lm = load(tinyFolder(dir, arch));
+            auto *hf = dynamic_cast<model::hf::HfCausalLmImpl *>(lm.get());
+            QVERIFY(hf);
+            torch::Tensor ids = fixedIds(2, 10);
+            auto lossAndGrads = [&](bool checkpoint) {
+                hf->setGradientCheckpointing(checkpoint);
+                lm->zero_grad();
+                torch::Tensor logits = lm->forward(ids);
+                torch::Tensor loss = torch::cross_entropy_loss(logits.narrow(1, 0, 9).reshape({-1, 300}),
+                                                               ids.narrow(1, 1, 9).reshape({-1}));
+                loss.backward();
+                std::vector<torch::Tensor> grads;
+                for (const auto &p : lm->parameters()) grads.push_back(p.grad().clone());
+                return std::make_pair(loss.item<double>(), grads);
+            };
+            auto [plainLoss, plainGrads] = lossAndGrads(false);
+            auto [checkpointedLoss, checkpointedGrads] = lossAndGrads(true);
+            QVERIFY(hf->gradientCheckpointing());
+            QCOMPARE(checkpointedLoss, plainLoss);
+            for (std::size_t i = 0; i < plainGrads.size(); ++i)
+                QVERIFY2(torch::allclose(checkpointedGrads[i], plainGrads[i], 1e-5, 1e-7), arch.c_str());
+        }
+    }
+
     void loadsBf16Weights() {
         QTemporaryDir dir;
         torch::NoGradGuard noGrad;

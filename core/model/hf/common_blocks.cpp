@@ -1,5 +1,6 @@
 #include "model/hf/common_blocks.h"
 
+#include "model/activation_checkpoint.h"
 #include "model/torch_compat.h"
 
 #include <cmath>
@@ -171,13 +172,24 @@ DecoderStackImpl::DecoderStackImpl(const HfConfig &c) : m_rotary(c.headDim, c.ro
 }
 
 torch::Tensor DecoderStackImpl::forward(const torch::Tensor &ids, const torch::Tensor &positions,
-                                        const torch::Tensor &allowed, KvCache *cache) {
+                                        const torch::Tensor &allowed, KvCache *cache, bool checkpoint) {
     torch::Tensor x = m_embed(ids);
     auto [cos, sin] = m_rotary.cosSin(positions, x.scalar_type());
     for (std::size_t i = 0; i < m_layers->size(); ++i) {
+        auto layer = std::dynamic_pointer_cast<DecoderLayerImpl>(m_layers->ptr(i));
+        if (checkpoint && !cache) {
+            // Captured by value: checkpointed() calls this again in the backward pass. cos, sin
+            // and the mask need no grad, as it requires of captured tensors.
+            x = checkpointed(
+                [layer, cos, sin, allowed](const torch::Tensor &h) {
+                    return layer->forward(h, cos, sin, allowed, nullptr, nullptr);
+                },
+                x);
+            continue;
+        }
         torch::Tensor *k = cache ? &cache->keys[i] : nullptr;
         torch::Tensor *v = cache ? &cache->values[i] : nullptr;
-        x = m_layers[i]->as<DecoderLayer>()->forward(x, cos, sin, allowed, k, v);
+        x = layer->forward(x, cos, sin, allowed, k, v);
     }
     return m_norm(x);
 }
@@ -196,7 +208,7 @@ torch::Tensor DecoderLmImpl::logits(const torch::Tensor &states) {
 torch::Tensor DecoderLmImpl::forward(const torch::Tensor &ids) {
     TORCH_CHECK(ids.size(1) <= m_config.maxPositions, "sequence of ", ids.size(1),
                 " tokens is longer than the model's context of ", m_config.maxPositions);
-    return logits(m_model->forward(ids, defaultPositions(ids), {}, nullptr));
+    return logits(m_model->forward(ids, defaultPositions(ids), {}, nullptr, m_gradientCheckpointing));
 }
 
 torch::Tensor DecoderLmImpl::forwardCached(const torch::Tensor &ids, const torch::Tensor &positions,

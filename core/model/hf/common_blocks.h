@@ -110,9 +110,10 @@ TORCH_MODULE(DecoderLayer);
 class DecoderStackImpl : public torch::nn::Module {
 public:
     explicit DecoderStackImpl(const HfConfig &config);
-    // ids [B, T] at positions [B, T] -> final normed states [B, T, C].
+    // ids [B, T] at positions [B, T] -> final normed states [B, T, C]. `checkpoint`: each
+    // layer through model::checkpointed (only without a cache).
     torch::Tensor forward(const torch::Tensor &ids, const torch::Tensor &positions, const torch::Tensor &allowed,
-                          KvCache *cache);
+                          KvCache *cache, bool checkpoint = false);
     torch::nn::Embedding &embedTokens() { return m_embed; }
     std::size_t layerCount() const { return m_layers->size(); }
 

@@ -3,6 +3,7 @@
 // the state dict ("transformer.h.0.attn.c_attn"). On disk, Conv1D weights are [in, out]
 // (transposed here into AdaptableLinear's [out, in]) and the original gpt2 files name
 // tensors without the "transformer." prefix; both spellings load.
+#include "model/activation_checkpoint.h"
 #include "model/hf/common_blocks.h"
 #include "model/hf/registry.h"
 #include "model/torch_compat.h"
@@ -86,12 +87,20 @@ public:
         m_lnF = register_module("ln_f", layerNorm(c));
     }
     torch::Tensor forward(const torch::Tensor &ids, const torch::Tensor &positions, const torch::Tensor &allowed,
-                          KvCache *cache) {
+                          KvCache *cache, bool checkpoint = false) {
         torch::Tensor x = m_wte(ids) + m_wpe(positions);
         for (std::size_t i = 0; i < m_h->size(); ++i) {
+            auto block = std::dynamic_pointer_cast<Gpt2BlockImpl>(m_h->ptr(i));
+            if (checkpoint && !cache) {
+                // Captured by value: checkpointed() calls this again in the backward pass.
+                x = checkpointed(
+                    [block, allowed](const torch::Tensor &h) { return block->forward(h, allowed, nullptr, nullptr); },
+                    x);
+                continue;
+            }
             torch::Tensor *k = cache ? &cache->keys[i] : nullptr;
             torch::Tensor *v = cache ? &cache->values[i] : nullptr;
-            x = m_h[i]->as<Gpt2Block>()->forward(x, allowed, k, v);
+            x = block->forward(x, allowed, k, v);
         }
         return m_lnF(x);
     }
@@ -116,7 +125,7 @@ public:
     torch::Tensor forward(const torch::Tensor &ids) override {
         TORCH_CHECK(ids.size(1) <= m_config.maxPositions, "sequence of ", ids.size(1),
                     " tokens is longer than the model's context of ", m_config.maxPositions);
-        return logits(m_transformer->forward(ids, defaultPositions(ids), {}, nullptr));
+        return logits(m_transformer->forward(ids, defaultPositions(ids), {}, nullptr, m_gradientCheckpointing));
     }
 
     torch::Tensor forwardCached(const torch::Tensor &ids, const torch::Tensor &positions, const torch::Tensor &valid,

@@ -16,8 +16,9 @@ public:
     std::int64_t vocabSize() const override { return m_config.vocabSize; }
     std::int64_t contextLength() const override { return m_config.maxPositions; }
 
-    // Recorded only: recomputing activations in the backward pass needs
-    // model/activation_checkpoint.h, which the decoder layers do not use yet.
+    // Recompute each block's activations in the backward pass instead of keeping them
+    // (model/activation_checkpoint.h): memory for one block's activations instead of all of
+    // them, for one more forward of each block. Applies to forward(), not to the cache path.
     void setGradientCheckpointing(bool on) { m_gradientCheckpointing = on; }
     bool gradientCheckpointing() const { return m_gradientCheckpointing; }
 
