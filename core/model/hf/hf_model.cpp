@@ -146,8 +146,12 @@ std::vector<std::pair<std::string, torch::Tensor>> hfStateDict(const CausalLmImp
     for (const auto &m : model.named_modules()) {
         auto *linear = m.value()->as<AdaptableLinearImpl>();
         if (!linear || !linear->hasLora()) continue;
-        torch::Tensor delta = torch::matmul(linear->loraB(), linear->loraA()) * linear->lora()->scale();
-        merged.emplace(m.key() + ".weight", linear->weight() + delta.to(linear->weight().dtype()));
+        // In fp32 at least and rounded once into W's dtype, as AdaptableLinear::mergeLora does.
+        const torch::Tensor &w = linear->weight();
+        torch::Dtype wide = w.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
+        torch::Tensor delta =
+            torch::matmul(linear->loraB().to(wide), linear->loraA().to(wide)) * linear->lora()->scale();
+        merged.emplace(m.key() + ".weight", (w.to(wide) + delta).to(w.scalar_type()));
     }
     std::vector<std::pair<std::string, torch::Tensor>> out;
     for (const auto &p : model.named_parameters()) {
