@@ -270,6 +270,25 @@ private Q_SLOTS:
         QCOMPARE(ranges("Removed", true), std::string("134"));
     }
 
+    // The fuzzer's seeds: each valid one loads and encodes, each hostile one is refused.
+    void fuzzSeedsLoad() {
+        QDir seeds(inoculab::test::sourcePath("tests/fuzz/corpus/tokenizer_json"));
+        int valid = 0;
+        for (const QString &name : seeds.entryList(QDir::Files)) {
+            std::string path = seeds.filePath(name).toStdString();
+            if (name.startsWith("hostile_")) {
+                QVERIFY_THROWS_EXCEPTION(TokenizerError, BpeTokenizer::fromFile(path));
+                continue;
+            }
+            BpeTokenizer t = BpeTokenizer::fromFile(path);
+            std::string text = "Hello the world, it's 2024";
+            std::string back = t.decode(t.encode(text));
+            QVERIFY2(back == text || name == "removed_split.json" || name == "strip_prefix.json", qPrintable(name));
+            ++valid;
+        }
+        QCOMPARE(valid, 5);
+    }
+
     void malformedFilesAreRefused() {
         Json good = tinyJson({"ab"}, {"a b"});
         auto without = [&](const char *key) {
