@@ -48,26 +48,33 @@ TokenizerRegex::TokenizerRegex(std::string_view pattern, bool literal) {
 
 std::vector<std::pair<std::size_t, std::size_t>> TokenizerRegex::findAll(std::string_view text) const {
     std::vector<std::pair<std::size_t, std::size_t>> out;
-    // Per call, so that one tokenizer can encode on several threads at once.
-    std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data(
-        pcre2_match_data_create_from_pattern(m_compiled->code, nullptr), &pcre2_match_data_free);
-    std::unique_ptr<pcre2_match_context, decltype(&pcre2_match_context_free)> context(
-        pcre2_match_context_create(nullptr), &pcre2_match_context_free);
-    std::unique_ptr<pcre2_jit_stack, decltype(&pcre2_jit_stack_free)> stack(nullptr, &pcre2_jit_stack_free);
-    if (!data || !context) throw std::bad_alloc();
-    pcre2_set_match_limit(context.get(), kMatchLimit);
-    pcre2_set_heap_limit(context.get(), kHeapLimitKiB);
-    if (m_compiled->jit) {
-        stack.reset(pcre2_jit_stack_create(32 * 1024, kJitStackMax, nullptr));
-        if (stack) pcre2_jit_stack_assign(context.get(), nullptr, stack.get());
-    }
+    // Per thread, so that one tokenizer can encode on several threads at once, and made once:
+    // creating a JIT stack maps memory, which costs more than matching a line.
+    struct Scratch {
+        std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data{pcre2_match_data_create(1, nullptr),
+                                                                                  &pcre2_match_data_free};
+        std::unique_ptr<pcre2_match_context, decltype(&pcre2_match_context_free)> context{
+            pcre2_match_context_create(nullptr), &pcre2_match_context_free};
+        std::unique_ptr<pcre2_jit_stack, decltype(&pcre2_jit_stack_free)> stack{
+            pcre2_jit_stack_create(32 * 1024, kJitStackMax, nullptr), &pcre2_jit_stack_free};
+        Scratch() {
+            if (!data || !context) throw std::bad_alloc();
+            pcre2_set_match_limit(context.get(), kMatchLimit);
+            pcre2_set_heap_limit(context.get(), kHeapLimitKiB);
+            // Without a stack of its own, JIT code runs on a 32 KiB one on the machine stack.
+            if (stack) pcre2_jit_stack_assign(context.get(), nullptr, stack.get());
+        }
+    };
+    thread_local Scratch scratch;
+    pcre2_match_data *data = scratch.data.get();
+    pcre2_match_context *context = scratch.context.get();
     auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     std::size_t at = 0;
     while (at <= text.size()) {
-        int rc = pcre2_match(m_compiled->code, subject, text.size(), at, PCRE2_NO_UTF_CHECK, data.get(), context.get());
+        int rc = pcre2_match(m_compiled->code, subject, text.size(), at, PCRE2_NO_UTF_CHECK, data, context);
         if (rc == PCRE2_ERROR_NOMATCH) break;
         if (rc < 0) throw RegexError("pattern failed on the text: " + pcreMessage(rc));
-        PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(data.get());
+        PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(data);
         std::size_t begin = ovector[0], end = ovector[1];
         // \K in a lookbehind can report a match that ends before it starts; it matches nothing.
         if (end > begin && begin >= at && end <= text.size()) {
