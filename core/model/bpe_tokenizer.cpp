@@ -241,9 +241,7 @@ void BpeTokenizer::State::splitAdded(const Span &span, bool normalizedSet, bool 
         out.push_back({match->id, b, e});
         done = i = end;
     }
-    if (done < s.size() || (done == 0 && s.empty())) {
-        if (!s.empty()) text(done == 0 ? span : span.sub(done, s.size()));
-    }
+    if (done < s.size()) text(done == 0 ? span : span.sub(done, s.size()));
 }
 
 std::vector<Span> BpeTokenizer::State::preTokenize(Span span) const {

@@ -33,8 +33,10 @@ struct TokenizerRegex::Compiled {
 TokenizerRegex::TokenizerRegex(std::string_view pattern, bool literal) {
     int error = 0;
     PCRE2_SIZE errorOffset = 0;
-    // PCRE2_LITERAL admits UTF but not UCP (which only changes classes a literal has none of).
-    std::uint32_t options = PCRE2_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);
+    // \C matches one byte of a character: pieces split inside characters would break the UTF-8
+    // the next steps rely on. PCRE2_LITERAL admits UTF but not UCP (which only changes
+    // classes, and a literal has none).
+    std::uint32_t options = PCRE2_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C);
     auto compiled = std::make_shared<Compiled>();
     compiled->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &error,
                                    &errorOffset, nullptr);
