@@ -200,7 +200,8 @@ Json parseJson(const Reader &r, std::string_view json) {
     if (auto bad = data::firstInvalidUtf8(json)) r.fail("file", "not UTF-8 at byte " + std::to_string(*bad));
     try {
         return Json::parse(json);
-    } catch (const Json::parse_error &e) {
+    } catch (const Json::exception &e) {
+        // parse_error, and out_of_range for a number too large for a double (1e999).
         r.fail("file", std::string("not valid JSON: ") + e.what());
     }
 }

@@ -357,6 +357,7 @@ private Q_SLOTS:
         check(errorOf(text.substr(0, text.size() / 2)), "file: not valid JSON");
         check(errorOf("{\"model\": \"\xC3\x28\"}"), "file: not UTF-8 at byte 11");
         check(errorOf("[]"), "file: must be an object");
+        check(errorOf("{\"model\": {\"vocab\": {\"a\": 1e999}}}"), "file: not valid JSON");
         QVERIFY_THROWS_EXCEPTION(TokenizerError, BpeTokenizer::fromFile("/nonexistent/tokenizer.json"));
     }
 };

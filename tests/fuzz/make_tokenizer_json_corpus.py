@@ -85,6 +85,8 @@ def main():
     bad = {
         "hostile_wordpiece.json": '{"model":{"type":"WordPiece","vocab":{"a":0}},"pre_tokenizer":null}',
         "hostile_truncated.json": json.dumps(SEEDS["gpt2.json"], separators=(",", ":"), ensure_ascii=False)[:1500],
+        # Found by the fuzzer: a number beyond double's range is not a parse error to nlohmann.
+        "hostile_number_overflow.json": '{"model":{"type":"BPE","vocab":{"a":90e0602220},"merges":[]}}',
         "hostile_bad_merge.json": '{"model":{"type":"BPE","vocab":{"a":0},"merges":["a q"]},'
                                   '"pre_tokenizer":{"type":"ByteLevel"},"decoder":{"type":"ByteLevel"}}',
     }
