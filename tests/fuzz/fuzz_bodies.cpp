@@ -5,6 +5,8 @@
 #include "data/line_scanner.h"
 #include "data/record_parser.h"
 #include "experiment/experiment_spec.h"
+#include "model/bpe_tokenizer.h"
+#include "model/byte_level.h"
 #include "model/safetensors.h"
 
 #include <algorithm>
@@ -226,6 +228,80 @@ void safetensors(const std::uint8_t *data, std::size_t size) {
     } catch (const std::exception &e) {
         std::fprintf(stderr, "round trip threw: %s\n", e.what());
         check(false, "a file that opened does not survive a write and open");
+    }
+}
+
+void tokenizerJson(const std::uint8_t *data, std::size_t size) {
+    std::string_view json(reinterpret_cast<const char *>(data), size);
+    std::optional<model::BpeTokenizer> tokenizer;
+    std::optional<model::TokenizerSpec> spec;
+    auto checkError = [](const model::TokenizerError &e) {
+        std::string_view what = e.what();
+        check(!e.reason().empty(), "TokenizerError without a reason");
+        check(what.substr(0, 11) == "fuzz.json: ", "error without the file name");
+        check(what.find('\n') == std::string_view::npos, "error message over several lines");
+    };
+    try {
+        tokenizer.emplace(model::BpeTokenizer::fromJson(json, "fuzz.json"));
+        spec.emplace(model::parseTokenizerJson(json, "fuzz.json"));
+    } catch (const model::TokenizerError &e) {
+        check(!tokenizer, "the file loads but does not parse again");
+        checkError(e);
+        return;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "unexpected exception: %s\n", e.what());
+        check(false, "fromJson threw something other than TokenizerError");
+    }
+
+    // Round trips hold unless the file drops text (Removed splits, stripping added tokens),
+    // adds some (prefix space), rewrites it (NFC) or has an added token the byte-level decoder
+    // reads as other bytes.
+    bool exact = !spec->nfc;
+    for (const model::PreTokenizerStep &step : spec->preTokenizer)
+        if (step.addPrefixSpace || (step.kind == model::PreTokenizerStep::Kind::Split &&
+                                    step.behavior == model::SplitBehavior::Removed))
+            exact = false;
+    std::string withAdded = "x";
+    for (const model::AddedTokenSpec &a : spec->addedTokens) {
+        auto decoded = model::fromByteLevel(a.content);
+        if (a.lstrip || a.rstrip || (decoded && *decoded != a.content)) exact = false;
+        if (withAdded.size() < 2000) withAdded += a.content + " y";
+    }
+
+    static const std::string kTexts[] = {"Hello world, it's 2024!", "  two  spaces\tand\ttabs \n\n end ",
+                                         "caf\xC3\xA9 cafe\xCC\x81 \xF0\x9F\x91\x8B\xF0\x9F\x8F\xBD \xE6\x97\xA5\xE6\x9C\xAC",
+                                         "<|endoftext|>a<s></s>", ""};
+    std::vector<std::string> texts(std::begin(kTexts), std::end(kTexts));
+    texts.push_back(withAdded);
+    for (const std::string &text : texts) {
+        for (bool allowSpecial : {true, false}) {
+            std::vector<model::BpeTokenizer::Piece> pieces;
+            try {
+                pieces = tokenizer->encodeWithOffsets(text, allowSpecial);
+            } catch (const model::TokenizerError &e) {
+                checkError(e);  // a pattern of the file ran out of its match limit
+                continue;
+            }
+            std::vector<std::int32_t> ids;
+            std::size_t previous = 0, cursor = 0;
+            bool tiles = true;
+            for (const auto &p : pieces) {
+                check(p.begin <= p.end && p.end <= text.size(), "piece outside the text");
+                check(p.begin >= previous, "pieces go backwards");
+                check(p.id >= 0 && p.id < tokenizer->vocabSize(), "id outside the vocabulary size");
+                check(tokenizer->tokenId(tokenizer->tokenText(p.id)) == p.id, "tokenText and tokenId disagree");
+                tiles = tiles && p.begin == cursor;
+                previous = p.begin;
+                cursor = p.end;
+                ids.push_back(p.id);
+            }
+            std::string decoded = tokenizer->decode(ids);
+            check(tokenizer->decode(ids, true).size() <= decoded.size(), "skipping special tokens added text");
+            if (exact) {
+                check(decoded == text, "decode(encode(text)) differs from the text");
+                check(tiles && cursor == text.size(), "pieces do not tile the text");
+            }
+        }
     }
 }
 

@@ -26,4 +26,11 @@ void experimentSpec(const std::uint8_t *data, std::size_t size);
 // metadata and bytes (and a second write gives the same file byte for byte).
 void safetensors(const std::uint8_t *data, std::size_t size);
 
+// BpeTokenizer::fromJson over the bytes as a tokenizer.json: only TokenizerError escapes, as one
+// line naming the file; a tokenizer that loads encodes a few texts (its own added tokens among
+// them) into known ids whose offsets stay inside the text and advance, decodes them without
+// throwing, and, where nothing in the file drops or rewrites text, decodes back to the text
+// from ranges that tile it.
+void tokenizerJson(const std::uint8_t *data, std::size_t size);
+
 }  // namespace inoculab::fuzz

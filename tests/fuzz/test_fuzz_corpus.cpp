@@ -77,6 +77,7 @@ private Q_SLOTS:
     void jsonlScan() { runBody(&inoculab::fuzz::jsonlScan, "jsonl_scan", 2000); }
     void experimentSpec() { runBody(&inoculab::fuzz::experimentSpec, "experiment_spec", 10000); }
     void safetensors() { runBody(&inoculab::fuzz::safetensors, "safetensors", 10000); }
+    void tokenizerJson() { runBody(&inoculab::fuzz::tokenizerJson, "tokenizer_json", 3000); }
 };
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)
