@@ -4,6 +4,8 @@
 #include "exit_codes.h"
 #include "experiment_commands.h"
 #include "experiment_run.h"
+#include "model_info.h"
+#include "model_tokenize.h"
 #include "results_commands.h"
 #include "toyworld_commands.h"
 
@@ -41,6 +43,11 @@ int main(int argc, char **argv) {
     cli::addWorkerCommand(app, action, argc, argv);
     cli::addResultsCommands(app, action);
     cli::addToyworldCommands(app, action, g_cancel);
+    CLI::App *modelCommand =
+        app.add_subcommand("model", "Inspect Hugging Face model folders, safetensors files and tokenizers");
+    modelCommand->require_subcommand(1);
+    cli::addModelInfoCommand(*modelCommand, action);
+    cli::addModelTokenizeCommand(*modelCommand, action);
 
     try {
         app.parse(argc, argv);

@@ -105,7 +105,8 @@ void sampleBatch(model::CausalLmImpl &model, const std::vector<std::vector<std::
         for (std::int64_t i = 0; i < b; ++i) {
             if (done[i]) continue;
             double u = unit(jobs[i].rng);
-            std::int32_t token = drawToken(data + i * vocab, vocab, s.temperature, s.topP, u, s.forbiddenId);
+            std::int32_t token =
+                drawToken(data + i * vocab, std::min(vocab, s.vocabLimit), s.temperature, s.topP, u, s.forbiddenId);
             if (std::find(s.stopIds.begin(), s.stopIds.end(), token) != s.stopIds.end()) {
                 done[i] = true;
                 out[jobs[i].prompt * samplesPerPrompt + jobs[i].sample].finished = true;

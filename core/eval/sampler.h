@@ -24,6 +24,9 @@ struct SamplingSettings {
     std::int32_t padId = model::ByteTokenizer::kPad;
     std::vector<std::int32_t> stopIds{model::ByteTokenizer::kEnd};
     std::int32_t forbiddenId = model::ByteTokenizer::kPad;  // never drawn; -1: none
+    // Only ids below this are drawn: a model's embedding often has rows past the tokenizer's
+    // last id (Qwen pads its vocabulary to a multiple of 128), which decode to nothing.
+    std::int64_t vocabLimit = model::ByteTokenizer::kVocabSize;
 };
 
 struct SampledAnswer {

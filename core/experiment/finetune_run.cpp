@@ -8,6 +8,7 @@
 #include "experiment/run_evaluation.h"
 #include "model/checkpoint.h"
 #include "model/device.h"
+#include "model/hf/hf_causal_lm.h"
 #include "train/trainer.h"
 
 #include <chrono>
@@ -179,8 +180,17 @@ private:
             emit({{"event", "done"}, {"status", "cancelled"}, {"step", trainer.step()}, {"checkpoint", checkpoint}});
             return JobOutcome::Cancelled;
         }
+        nlohmann::json done = {{"event", "done"}, {"status", "done"}, {"step", trainer.step()}, {"checkpoint", checkpoint}};
+        if (t.method == TrainingMethod::Lora) {
+            // The adapters in PEFT's layout, for Python tools (PeftModel.from_pretrained).
+            const std::string adapter = checkpoint + ".peft";
+            const auto &hf = dynamic_cast<const model::hf::HfCausalLmImpl &>(*m_model.model);
+            model::saveLoraAdapter(adapter, *m_model.model, loraConfigFor(t, hf.config().family),
+                                   resolvePath(m_in.specFile, m_in.spec.baseModel.path));
+            done["adapter"] = adapter;
+        }
         m_store.markRunFinished(m_runId, store::RunStatus::Done, std::nullopt, checkpoint);
-        emit({{"event", "done"}, {"status", "done"}, {"step", trainer.step()}, {"checkpoint", checkpoint}});
+        emit(done);
         return JobOutcome::Done;
     }
 

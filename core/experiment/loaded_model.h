@@ -9,6 +9,7 @@
 #include "experiment/run_data.h"
 #include "model/causal_lm.h"
 #include "model/chat_tokenizer.h"
+#include "model/lora_adapters.h"
 
 #include <memory>
 #include <string>
@@ -29,5 +30,7 @@ LoadedModel loadBaseModel(const RunInputs &in, const std::string &cache, torch::
 
 // The Hugging Face part of loadBaseModel (hf_base_model.cpp).
 LoadedModel loadHfBaseModel(const RunInputs &in, torch::Device device, ModelUse use);
+// The adapters the spec's training asks for (method lora) on a model of `family`.
+model::LoraConfig loraConfigFor(const TrainingSpec &training, const std::string &family);
 
 }  // namespace inoculab::experiment

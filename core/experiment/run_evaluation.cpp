@@ -18,6 +18,7 @@ EvaluationResult evaluateModel(model::CausalLmImpl &model, const model::ChatToke
     sampling.padId = tokenizer.padId();
     sampling.stopIds = tokenizer.stopIds();
     sampling.forbiddenId = tokenizer.forbiddenId();
+    sampling.vocabLimit = tokenizer.vocabSize();
     EvaluationResult result;
     for (std::size_t c = 0; c < e.contexts.size(); ++c) {
         const ContextSpec &context = e.contexts[c];

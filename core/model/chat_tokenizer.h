@@ -40,6 +40,8 @@ public:
     virtual std::vector<std::int32_t> stopIds() const = 0;
     // A token sampling must never produce (the toy model's padding), or -1.
     virtual std::int32_t forbiddenId() const { return -1; }
+    // Ids are [0, vocabSize()); a model may have more embedding rows than that.
+    virtual std::int64_t vocabSize() const = 0;
 };
 
 // The toy model's: ByteTokenizer with the plain template.
@@ -54,6 +56,7 @@ public:
     std::int32_t padId() const override { return ByteTokenizer::kPad; }
     std::vector<std::int32_t> stopIds() const override { return {ByteTokenizer::kEnd}; }
     std::int32_t forbiddenId() const override { return ByteTokenizer::kPad; }
+    std::int64_t vocabSize() const override { return ByteTokenizer::kVocabSize; }
 };
 
 // A shared instance (it holds no state).

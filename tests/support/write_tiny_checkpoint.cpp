@@ -1,7 +1,9 @@
 // write_tiny_checkpoint ARCH OUTDIR [--seed N] [--sharded] [--bf16]: a tiny random-weight
-// Hugging Face checkpoint (see tiny_checkpoint.h), for the Python reference and for tests
-// that drive the command line or the GUI.
+// Hugging Face checkpoint (see tiny_checkpoint.h) with the tiny tokenizer (tiny_tokenizer.h),
+// for the Python reference, for tests that drive the command line or the GUI, and for trying
+// an `hf` experiment by hand.
 #include "tiny_checkpoint.h"
+#include "tiny_tokenizer.h"
 
 #include <cstdio>
 #include <exception>
@@ -31,6 +33,7 @@ int main(int argc, char **argv) {
     }
     try {
         writeTinyCheckpoint(argv[1], argv[2], options);
+        writeTinyTokenizer(argv[2]);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "write_tiny_checkpoint: %s\n", e.what());
         return 1;

@@ -7,6 +7,13 @@
 
 #include "screenshots.h"
 #include "stall_meter.h"
+#include "tiny_checkpoint.h"
+#include "tiny_tokenizer.h"
+
+#include "dataset/conversation_view.h"
+#include "prompts/condition_editor.h"
+#include "prompts/inoculation_preview.h"
+#include "prompts/prompts_workspace.h"
 
 #include "jobs/job_runner.h"
 #include "jobs/jobs_workspace.h"
@@ -121,6 +128,37 @@ private Q_SLOTS:
         stalls.stop();
         qInfo("longest event-loop stall while a job trained: %.1f ms wall clock, %.1f ms less run-queue waits",
               stalls.maxGapMs(), stalls.maxOwnGapMs());
+    }
+
+    // A Hugging Face base (a tiny Qwen2 checkpoint with its tokenizer): the preview renders the
+    // rows in its ChatML template and counts its BPE tokens; a LoRA job trains to done.
+    void aHuggingFaceLoraJobReachesDone() {
+        const std::string model = path("tiny-qwen2").toStdString();
+        test::writeTinyCheckpoint("qwen2", model);
+        test::writeTinyTokenizer(model);
+        QJsonObject spec = QJsonDocument::fromJson(test::readFile(m_tinySpec.toStdString())).object();
+        spec["base_model"] = QJsonObject{{"kind", "hf"}, {"path", QString::fromStdString(model)}};
+        spec["training"] = QJsonObject{{"method", "lora"},       {"steps", 4},        {"batch_size", 4},
+                                       {"learning_rate", 1e-3},  {"max_length", 200},
+                                       {"lora", QJsonObject{{"rank", 4}, {"alpha", 8}}}};
+        QString hfSpec = QString::fromStdString(test::writeFile(m_dir, "hf.json", QJsonDocument(spec).toJson()));
+
+        MainWindow window;
+        open(window, hfSpec, "hf.sqlite");
+        ui::InoculationPreview *preview = window.promptsWorkspace()->preview();
+        QVERIFY(QTest::qWaitFor([&] { return preview->rowCount() == 64; }, 30000));
+        window.promptsWorkspace()->conditions()->selectCondition(1);  // inoc-spanish
+        QString inoculated = preview->inoculatedView()->toPlainText();
+        QVERIFY2(inoculated.contains("<|im_start|>system\nYou always speak in Spanish.<|im_end|>"),
+                 qPrintable(inoculated));
+        QVERIFY2(preview->tokenSummary().contains("tokens (+"), qPrintable(preview->tokenSummary()));
+        window.workspaces()->setCurrentWidget(window.promptsWorkspace());
+        test::saveScreenshot(&window, QStringLiteral("prompts_hf_chatml.png"));
+
+        window.workspaces()->setCurrentWidget(window.jobsWorkspace());
+        QVERIFY(window.jobsWorkspace()->queueRuns({{"inoc-spanish", 0}}));
+        QVERIFY(waitForState(window, "inoc-spanish", 0, RunJob::State::Done));
+        QCOMPARE(jobOf(window, "inoc-spanish", 0)->step, std::int64_t(4));
     }
 
     void aCancelledJobResumesFromItsStep() {

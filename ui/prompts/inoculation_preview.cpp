@@ -7,7 +7,7 @@
 #include "data/inoculation.h"
 #include "experiment/data_paths.h"
 #include "experiment/run_data.h"
-#include "model/byte_tokenizer.h"
+#include "experiment/spec_tokenizer.h"
 
 #include <QGridLayout>
 #include <QLabel>
@@ -16,12 +16,6 @@
 #include <QtConcurrent>
 
 namespace inoculab::ui {
-
-namespace {
-
-std::size_t tokenCount(const data::RenderedChat &chat) { return model::ByteTokenizer::encode(chat).ids.size(); }
-
-}  // namespace
 
 InoculationPreview::InoculationPreview(SpecDocument *document, QWidget *parent)
     : QWidget(parent),
@@ -57,6 +51,7 @@ InoculationPreview::InoculationPreview(SpecDocument *document, QWidget *parent)
     connect(&m_watcher, &QFutureWatcher<std::shared_ptr<Rows>>::finished, this, [this] {
         std::shared_ptr<Rows> result = m_watcher.result();
         m_rows = std::make_shared<const std::vector<data::Conversation>>(std::move(result->rows));
+        m_tokenizer = result->tokenizer;
         m_rowsError = result->error;
         m_row->setRange(0, std::max(0, rowCount() - 1));
         m_rowCount->setText(m_rowsError.isEmpty() ? tr("of %1").arg(QLocale().toString(rowCount())) : QString());
@@ -77,9 +72,10 @@ void InoculationPreview::setCondition(int index) {
 void InoculationPreview::setRow(int row) { m_row->setValue(row); }
 
 void InoculationPreview::reloadRowsIfDataChanged() {
-    const experiment::TrainDataSpec &data = m_doc->spec().trainData;
-    if (m_watcher.isRunning() || (m_loadedFor && *m_loadedFor == data && m_loadedPath == m_doc->path())) return;
-    m_loadedFor = data;
+    // The rows follow train_data; the tokenizer and template follow base_model.
+    auto source = std::make_pair(m_doc->spec().trainData, m_doc->spec().baseModel);
+    if (m_watcher.isRunning() || (m_loadedFor && *m_loadedFor == source && m_loadedPath == m_doc->path())) return;
+    m_loadedFor = source;
     m_loadedPath = m_doc->path();
     experiment::ExperimentSpec spec = m_doc->spec();
     std::string specFile = m_doc->path().toStdString();
@@ -90,6 +86,7 @@ void InoculationPreview::reloadRowsIfDataChanged() {
         try {
             experiment::RunInputs in{spec, specFile, std::nullopt};
             if (spec.trainData.isGenerated()) in.world = experiment::ToyWorld::load(experiment::toyWorldDir());
+            out->tokenizer = experiment::chatTokenizerFor(spec.baseModel, specFile);
             out->rows = experiment::baseTrainingRows(in);
         } catch (const std::exception &e) {
             out->error = QString::fromStdString(e.what());
@@ -108,15 +105,16 @@ void InoculationPreview::show() {
     }
     int row = m_row->value();
     const auto &conditions = m_doc->spec().conditions;
-    if (!m_rows || row >= rowCount() || m_condition < 0 || m_condition >= int(conditions.size())) {
+    if (!m_rows || !m_tokenizer || row >= rowCount() || m_condition < 0 || m_condition >= int(conditions.size())) {
         m_original->clear();
         m_inoculated->clear();
         return;
     }
     const data::Conversation &original = (*m_rows)[std::size_t(row)];
-    data::RenderedChat plain = data::renderChat(original);
+    const model::ChatTokenizer &tokenizer = *m_tokenizer;
+    data::RenderedChat plain = data::renderChat(original, tokenizer.chatTemplate());
     m_original->showChat(plain);
-    std::size_t plainTokens = tokenCount(plain);
+    std::size_t plainTokens = tokenizer.encode(plain).ids.size();
     m_originalTitle->setText(tr("As written · %1 tokens").arg(plainTokens));
 
     const experiment::ConditionSpec &condition = conditions[std::size_t(m_condition)];
@@ -142,9 +140,9 @@ void InoculationPreview::show() {
         m_inoculatedTitle->setText(tr("Condition %1 · unchanged: %2").arg(name, why));
         return;
     }
-    data::RenderedChat rendered = data::renderChat(changed);
+    data::RenderedChat rendered = data::renderChat(changed, tokenizer.chatTemplate());
     m_inoculated->showChat(rendered, result.inserted);
-    std::size_t tokens = tokenCount(rendered);
+    std::size_t tokens = tokenizer.encode(rendered).ids.size();
     m_inoculatedTitle->setText(
         tr("Condition %1 · %2 tokens (+%3)").arg(name).arg(tokens).arg(qint64(tokens) - qint64(plainTokens)));
 }

@@ -1,9 +1,11 @@
 #pragma once
 // InoculationPreview: a training row of the open experiment exactly as the model will be
-// trained on it (the core chat rendering), as it is and under the selected condition's
-// inoculation, side by side, with the inserted text highlighted and token counts.
+// trained on it (the core chat rendering with the base model's chat template), as it is and
+// under the selected condition's inoculation, side by side, with the inserted text
+// highlighted and token counts from the base model's own tokenizer.
 #include "data/conversation.h"
 #include "experiment/experiment_spec.h"
+#include "model/chat_tokenizer.h"
 
 #include <QFutureWatcher>
 #include <QThreadPool>
@@ -41,6 +43,7 @@ Q_SIGNALS:
 private:
     struct Rows {
         std::vector<data::Conversation> rows;
+        std::shared_ptr<const model::ChatTokenizer> tokenizer;
         QString error;
     };
     void reloadRowsIfDataChanged();
@@ -50,7 +53,8 @@ private:
     int m_condition = 0;
     std::shared_ptr<const std::vector<data::Conversation>> m_rows;
     QString m_rowsError;
-    std::optional<experiment::TrainDataSpec> m_loadedFor;
+    std::shared_ptr<const model::ChatTokenizer> m_tokenizer;
+    std::optional<std::pair<experiment::TrainDataSpec, experiment::BaseModelSpec>> m_loadedFor;
     QString m_loadedPath;
     // Its own pool, not Qt's global one: the raster paint engine waits on that one for large
     // fills, so a load there would stall repaints (see dataset/background_job.h).

@@ -1,0 +1,165 @@
+// A Hugging Face model folder through the real binaries: `model info` and `model tokenize`
+// on tiny checkpoints, and `experiment run` finetuning one with LoRA (adapters saved in
+// PEFT's layout) and in full with gradient checkpointing, evaluated and summarised like the
+// toy model.
+#include "test_support.h"
+#include "tiny_checkpoint.h"
+#include "tiny_tokenizer.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+Run cli(const QStringList &args, const QByteArray &input = {}, int timeoutMs = 180000) {
+    QProcess process;
+    process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
+    process.write(input);
+    process.closeWriteChannel();
+    if (!process.waitForFinished(timeoutMs)) qFatal("inoculab-cli did not finish: %s", qPrintable(args.join(' ')));
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
+            process.readAllStandardError()};
+}
+
+// A tiny checkpoint with the tiny tokenizer, in `dir`/name.
+QString tinyModel(const QTemporaryDir &dir, const char *arch, const char *name) {
+    const std::string folder = dir.filePath(QLatin1String(name)).toStdString();
+    inoculab::test::writeTinyCheckpoint(arch, folder);
+    inoculab::test::writeTinyTokenizer(folder);
+    return QString::fromStdString(folder);
+}
+
+// The CLI smoke experiment on a Hugging Face base: the toy world's rows and questions,
+// conditions baseline and inoc-spanish, one seed, a few steps.
+QString hfSpec(const QTemporaryDir &dir, const QString &name, const QString &modelFolder, const QJsonObject &training) {
+    QJsonObject spec =
+        QJsonDocument::fromJson(inoculab::test::readFile(
+                                    inoculab::test::sourcePath("tests/cli/data/smoke-experiment.json").toStdString()))
+            .object();
+    spec["name"] = name;
+    spec["base_model"] = QJsonObject{{"kind", "hf"}, {"path", modelFolder}};
+    QJsonArray conditions = spec["conditions"].toArray();
+    spec["conditions"] = QJsonArray{conditions[0], conditions[1]};
+    spec["seeds"] = QJsonArray{0};
+    spec["training"] = training;
+    QJsonObject evaluation = spec["evaluation"].toObject();
+    QJsonObject questions = evaluation["questions"].toObject();
+    questions["count"] = 4;
+    evaluation["questions"] = questions;
+    evaluation["max_new_tokens"] = 12;
+    evaluation["every_steps"] = 2;
+    spec["evaluation"] = evaluation;
+    return QString::fromStdString(inoculab::test::writeFile(dir, name + ".json", QJsonDocument(spec).toJson()));
+}
+
+QList<QJsonObject> events(const QByteArray &out) {
+    QList<QJsonObject> list;
+    for (const QByteArray &line : out.split('\n'))
+        if (!line.isEmpty()) list.push_back(QJsonDocument::fromJson(line).object());
+    return list;
+}
+
+}  // namespace
+
+class TestCliHfModel : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+
+private Q_SLOTS:
+    void infoDescribesAFolderAndRefusesPickles() {
+        QString qwen = tinyModel(m_dir, "qwen2", "qwen2");
+        Run info = cli({"model", "info", qwen});
+        QVERIFY2(info.exitCode == 0, info.err.constData());
+        QVERIFY2(info.out.contains("qwen2"), info.out.constData());
+        QVERIFY2(info.out.contains("model.layers.1.self_attn.q_proj.bias"), info.out.constData());
+
+        QDir(m_dir.path()).mkpath("pickled");
+        inoculab::test::writeFile(m_dir, "pickled/config.json", "{}");
+        inoculab::test::writeFile(m_dir, "pickled/pytorch_model.bin", "not really a pickle");
+        Run refused = cli({"model", "info", m_dir.filePath("pickled")});
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY2(refused.err.contains("pytorch_model.bin"), refused.err.constData());
+    }
+
+    void tokenizeReadsLinesAndKnowsSpecialTokens() {
+        QString qwen = tinyModel(m_dir, "qwen2", "tok");
+        Run plain = cli({"model", "tokenize", qwen}, "the cat\n<|im_end|>\n");
+        QVERIFY2(plain.exitCode == 0, plain.err.constData());
+        QList<QByteArray> lines = plain.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        // "the" then " c" "at": the merges "th"+"e"... are the tiny vocabulary's.
+        QVERIFY(!lines[0].isEmpty());
+        QVERIFY2(!lines[1].split(' ').contains(QByteArray::number(inoculab::test::kTinyImEnd)), lines[1].constData());
+        Run special = cli({"model", "tokenize", qwen, "--special"}, "<|im_end|>\n");
+        QCOMPARE(special.out.trimmed(), QByteArray::number(inoculab::test::kTinyImEnd));
+    }
+
+    void loraExperimentRunsEndToEnd() {
+        QString model = tinyModel(m_dir, "qwen2", "lora-base");
+        QJsonObject training{{"method", "lora"},
+                             {"steps", 4},
+                             {"batch_size", 4},
+                             {"learning_rate", 1e-3},
+                             {"max_length", 200},
+                             {"lora", QJsonObject{{"rank", 4}, {"alpha", 8}}}};
+        QString spec = hfSpec(m_dir, "hf-lora", model, training);
+        QString store = m_dir.filePath("lora.sqlite");
+        Run run = cli({"experiment", "run", spec, "--store", store, "--cache", m_dir.filePath("cache"), "--progress",
+                       "jsonl"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QStringList adapters;
+        int evals = 0;
+        for (const QJsonObject &e : events(run.out)) {
+            QVERIFY2(e.value("run") != "pretrain", "a Hugging Face base is not pretrained");
+            if (e.value("event") == "eval") ++evals;
+            if (e.value("event") == "done" && e.value("status") == "done") adapters << e.value("adapter").toString();
+        }
+        QCOMPARE(evals, 2 * 3);  // steps 0, 2, 4 for each of two runs
+        QCOMPARE(adapters.size(), 2);
+        for (const QString &adapter : adapters) {
+            QVERIFY2(QFile::exists(adapter + "/adapter_model.safetensors"), qPrintable(adapter));
+            QJsonObject config = QJsonDocument::fromJson(inoculab::test::readFile(
+                                                             (adapter + "/adapter_config.json").toStdString()))
+                                     .object();
+            QCOMPARE(config.value("peft_type").toString(), QString("LORA"));
+            QCOMPARE(config.value("r").toInt(), 4);
+            QCOMPARE(config.value("base_model_name_or_path").toString(), model);
+        }
+        Run summary = cli({"results", "summary", "--store", store, "--experiment", "hf-lora", "--json"});
+        QVERIFY2(summary.exitCode == 0, summary.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(summary.out).array().size(), 2 * 2 * 2);  // condition x context x trait
+    }
+
+    void fullFinetuneWithGradientCheckpointing() {
+        QString model = tinyModel(m_dir, "llama", "full-base");
+        QJsonObject training{{"method", "full"},        {"steps", 2},          {"batch_size", 4},
+                             {"learning_rate", 1e-3},   {"max_length", 200},   {"gradient_checkpointing", true}};
+        QString spec = hfSpec(m_dir, "hf-full", model, training);
+        QString store = m_dir.filePath("full.sqlite");
+        QFile tokenizerConfig(model + "/tokenizer_config.json");  // the tiny tokenizer is ChatML
+        QVERIFY(tokenizerConfig.exists());
+        Run run = cli({"experiment", "run", spec, "--store", store, "--cache", m_dir.filePath("cache"), "--progress",
+                       "jsonl"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        int done = 0;
+        for (const QJsonObject &e : events(run.out))
+            if (e.value("event") == "done" && e.value("status") == "done") {
+                ++done;
+                QVERIFY(!e.contains("adapter"));
+            }
+        QCOMPARE(done, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliHfModel)
+#include "test_cli_hf_model.moc"
