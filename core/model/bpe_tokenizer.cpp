@@ -78,26 +78,6 @@ std::string readWholeFile(const std::string &path) {
     return bytes;
 }
 
-std::string shown(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        auto b = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (b < 0x20) {
-            constexpr char kHex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += kHex[b >> 4];
-            out += kHex[b & 15];
-        } else {
-            out += c;
-        }
-    }
-    if (out.size() > 80) out = out.substr(0, 77) + "...";
-    return out + "\"";
-}
-
 }  // namespace
 
 struct BpeTokenizer::State {
@@ -140,8 +120,8 @@ void BpeTokenizer::State::build(TokenizerSpec spec) {
     for (auto &[token, id64] : spec.vocab) {
         auto id = std::int32_t(id64);
         if (auto [it, fresh] = vocabText.emplace(id, token); !fresh)
-            fail("model.vocab[" + shown(token) + "]", "duplicate id " + std::to_string(id) + " (also " +
-                                                          shown(it->second) + ")");
+            fail("model.vocab[" + quotedText(token) + "]", "duplicate id " + std::to_string(id) + " (also " +
+                                                          quotedText(it->second) + ")");
         vocab.emplace(token, id);
         vocabSize = std::max<std::int64_t>(vocabSize, id + 1);
     }
@@ -150,7 +130,7 @@ void BpeTokenizer::State::build(TokenizerSpec spec) {
         appendUtf8(text, byteLevelChar(std::uint8_t(b)));
         auto it = vocab.find(text);
         if (it == vocab.end())
-            fail("model.vocab", "lacks the byte-level token " + shown(text) + " for byte " + std::to_string(b) +
+            fail("model.vocab", "lacks the byte-level token " + quotedText(text) + " for byte " + std::to_string(b) +
                                     " (every byte needs one)");
         byteIds[std::size_t(b)] = it->second;
     }
@@ -159,9 +139,9 @@ void BpeTokenizer::State::build(TokenizerSpec spec) {
         const auto &[a, b] = spec.merges[rank];
         auto field = [&] { return "model.merges[" + std::to_string(rank) + "]"; };
         auto ia = vocab.find(a), ib = vocab.find(b), ij = vocab.find(a + b);
-        if (ia == vocab.end()) fail(field(), "token " + shown(a) + " is not in the vocabulary");
-        if (ib == vocab.end()) fail(field(), "token " + shown(b) + " is not in the vocabulary");
-        if (ij == vocab.end()) fail(field(), "merged token " + shown(a + b) + " is not in the vocabulary");
+        if (ia == vocab.end()) fail(field(), "token " + quotedText(a) + " is not in the vocabulary");
+        if (ib == vocab.end()) fail(field(), "token " + quotedText(b) + " is not in the vocabulary");
+        if (ij == vocab.end()) fail(field(), "merged token " + quotedText(a + b) + " is not in the vocabulary");
         // A repeated pair takes its last rank, as in tokenizers (and GPT-2's encoder.py).
         merges[pairKey(ia->second, ib->second)] = {std::int32_t(rank), ij->second};
     }
@@ -171,13 +151,13 @@ void BpeTokenizer::State::build(TokenizerSpec spec) {
         std::string field = "added_tokens[" + std::to_string(i) + "]";
         if (data::firstInvalidUtf8(a.content)) fail(field + ".content", "not UTF-8");
         if (auto v = vocab.find(a.content); v != vocab.end() && v->second != a.id)
-            fail(field + ".id", std::to_string(a.id) + " but the vocabulary has " + shown(a.content) + " as " +
+            fail(field + ".id", std::to_string(a.id) + " but the vocabulary has " + quotedText(a.content) + " as " +
                                     std::to_string(v->second));
         if (auto v = vocabText.find(a.id); v != vocabText.end() && v->second != a.content)
-            fail(field + ".id", "duplicate id " + std::to_string(a.id) + " (the vocabulary's " + shown(v->second) + ")");
+            fail(field + ".id", "duplicate id " + std::to_string(a.id) + " (the vocabulary's " + quotedText(v->second) + ")");
         if (!addedById.emplace(a.id, added.size()).second) fail(field + ".id", "duplicate id " + std::to_string(a.id));
         if (!addedByContent.emplace(a.content, added.size()).second)
-            fail(field + ".content", "duplicate token " + shown(a.content));
+            fail(field + ".content", "duplicate token " + quotedText(a.content));
         vocabSize = std::max<std::int64_t>(vocabSize, std::int64_t(a.id) + 1);
         added.push_back(std::move(a));
     }
@@ -197,7 +177,7 @@ void BpeTokenizer::State::build(TokenizerSpec spec) {
             else if (step.spec.useRegex)
                 step.regex.emplace(kGpt2Pattern, false);
         } catch (const RegexError &e) {
-            fail("pre_tokenizer pattern " + shown(step.spec.pattern), e.what());
+            fail("pre_tokenizer pattern " + quotedText(step.spec.pattern), e.what());
         }
         steps.push_back(std::move(step));
     }
@@ -268,7 +248,7 @@ std::vector<Span> BpeTokenizer::State::preTokenize(Span span) const {
             try {
                 matches = step.regex->findAll(piece.text);
             } catch (const RegexError &e) {
-                fail("pre_tokenizer pattern " + shown(step.spec.pattern), e.what());
+                fail("pre_tokenizer pattern " + quotedText(step.spec.pattern), e.what());
             }
             // The text as alternating parts: (begin, end, is a match).
             struct Part {

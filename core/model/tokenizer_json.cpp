@@ -4,7 +4,30 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace inoculab::model {
+
+std::string quotedText(std::string_view text) {
+    std::size_t keep = std::min<std::size_t>(text.size(), 80);
+    while (keep < text.size() && keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+    std::string out = "\"";
+    for (char c : text.substr(0, keep)) {
+        auto b = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (b < 0x20 || b == 0x7F) {
+            constexpr char kHex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += kHex[b >> 4];
+            out += kHex[b & 15];
+        } else {
+            out += c;
+        }
+    }
+    return out + (keep < text.size() ? "...\"" : "\"");
+}
 
 namespace {
 
@@ -76,12 +99,12 @@ bool readNfc(const Reader &r, const Json &normalizer) {
         for (std::size_t i = 0; i < list.size(); ++i) {
             std::string field = "normalizer.normalizers[" + std::to_string(i) + "]";
             std::string inner = r.type(list[i], field);
-            if (inner != "NFC") r.fail(field + ".type", "\"" + inner + "\" is not supported (only NFC)");
+            if (inner != "NFC") r.fail(field + ".type", quotedText(inner) + " is not supported (only NFC)");
             nfc = true;
         }
         return nfc;
     }
-    r.fail("normalizer.type", "\"" + type + "\" is not supported (only NFC, or null)");
+    r.fail("normalizer.type", quotedText(type) + " is not supported (only NFC, or null)");
 }
 
 SplitBehavior readBehavior(const Reader &r, const Json &value, const std::string &field) {
@@ -91,7 +114,7 @@ SplitBehavior readBehavior(const Reader &r, const Json &value, const std::string
     if (name == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
     if (name == "MergedWithNext") return SplitBehavior::MergedWithNext;
     if (name == "Contiguous") return SplitBehavior::Contiguous;
-    r.fail(field, "unknown behavior \"" + name + "\"");
+    r.fail(field, "unknown behavior " + quotedText(name));
 }
 
 void readPreTokenizer(const Reader &r, const Json &value, const std::string &field, std::vector<PreTokenizerStep> &out,
@@ -124,7 +147,7 @@ void readPreTokenizer(const Reader &r, const Json &value, const std::string &fie
         step.addPrefixSpace = r.boolean(value, "add_prefix_space", field, true);
         step.useRegex = r.boolean(value, "use_regex", field, true);
     } else {
-        r.fail(field + ".type", "\"" + type + "\" is not supported (only Split, ByteLevel and Sequence)");
+        r.fail(field + ".type", quotedText(type) + " is not supported (only Split, ByteLevel and Sequence)");
     }
     out.push_back(std::move(step));
 }
@@ -133,13 +156,13 @@ void readModel(const Reader &r, const Json &model, TokenizerSpec &spec) {
     r.object(model, "model");
     if (const Json *type = r.member(model, "type")) {
         std::string name = r.string(*type, "model.type");
-        if (name != "BPE") r.fail("model.type", "\"" + name + "\" is not supported (only BPE)");
+        if (name != "BPE") r.fail("model.type", quotedText(name) + " is not supported (only BPE)");
     }
     const Json &vocab = r.required(model, "vocab", "model.vocab");
     if (!vocab.is_object()) r.fail("model.vocab", "must be an object of token: id");
     spec.vocab.reserve(vocab.size());
     for (const auto &[token, id] : vocab.items())
-        spec.vocab.emplace_back(token, r.id(id, "model.vocab[" + Json(token).dump() + "]"));
+        spec.vocab.emplace_back(token, r.id(id, "model.vocab[" + quotedText(token) + "]"));
 
     const Json &merges = r.required(model, "merges", "model.merges");
     if (!merges.is_array()) r.fail("model.merges", "must be an array");
@@ -237,7 +260,7 @@ TokenizerSpec parseTokenizerJson(std::string_view json, const std::string &name)
     const Json *decoder = r.member(doc, "decoder");
     if (!decoder || decoder->is_null()) r.fail("decoder", "missing (a ByteLevel decoder is required)");
     std::string decoderType = r.type(*decoder, "decoder");
-    if (decoderType != "ByteLevel") r.fail("decoder.type", "\"" + decoderType + "\" is not supported (only ByteLevel)");
+    if (decoderType != "ByteLevel") r.fail("decoder.type", quotedText(decoderType) + " is not supported (only ByteLevel)");
     return spec;
 }
 

@@ -22,6 +22,10 @@ public:
     TokenizerError(std::string file, std::string reason) : common::InputError(std::move(file), 0, std::move(reason)) {}
 };
 
+// Text from the file as it appears in error messages: in double quotes, control characters
+// escaped (a message stays one line), long text shortened.
+std::string quotedText(std::string_view text);
+
 struct AddedTokenSpec {
     std::int32_t id = 0;
     std::string content;

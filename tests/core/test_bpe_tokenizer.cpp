@@ -348,6 +348,9 @@ private Q_SLOTS:
                                                              good["pre_tokenizer"]})}};
         check(errorOf(j.dump()), "pre_tokenizer pattern \"(unclosed\": missing closing parenthesis");
         j = good;
+        j["pre_tokenizer"] = {{"type", "Sequ\nce"}};  // file text in a message stays on one line
+        check(errorOf(j.dump()), "pre_tokenizer.type: \"Sequ\\u000ace\" is not supported");
+        j = good;
         j["model"]["byte_fallback"] = true;
         check(errorOf(j.dump()), "model.byte_fallback: true is not supported");
         j = good;

@@ -87,6 +87,9 @@ def main():
         "hostile_truncated.json": json.dumps(SEEDS["gpt2.json"], separators=(",", ":"), ensure_ascii=False)[:1500],
         # Found by the fuzzer: a number beyond double's range is not a parse error to nlohmann.
         "hostile_number_overflow.json": '{"model":{"type":"BPE","vocab":{"a":90e0602220},"merges":[]}}',
+        # Found by the fuzzer: a type name with a newline made a two-line error message.
+        "hostile_newline_in_type.json": json.dumps(dict(SEEDS["gpt2.json"], pre_tokenizer={"type": "Sequ\nce"}),
+                                                   separators=(",", ":"), ensure_ascii=False),
         "hostile_bad_merge.json": '{"model":{"type":"BPE","vocab":{"a":0},"merges":["a q"]},'
                                   '"pre_tokenizer":{"type":"ByteLevel"},"decoder":{"type":"ByteLevel"}}',
     }
