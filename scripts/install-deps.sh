@@ -11,6 +11,9 @@ for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
   [ "$status" = installed ] || missing+=("$pkg")
 done
+# npm installs the tokenizer reference encoders (tests/reference/tokenizers). NodeSource's
+# nodejs bundles it and conflicts with Debian's npm package; Debian's nodejs needs that one.
+if ! command -v npm >/dev/null; then missing+=(npm); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing missing Debian packages: ${missing[*]}"
