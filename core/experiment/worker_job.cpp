@@ -2,6 +2,7 @@
 
 #include "common/atomic_file.h"
 #include "common/input_error.h"
+#include "common/text_file.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -108,13 +109,10 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
 }
 
 WorkerJob readWorkerJob(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw common::InputError(path, 0, "cannot be read");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string text = common::readTextFile(path);
     json doc;
     try {
-        doc = json::parse(text.str());
+        doc = json::parse(text);
     } catch (const json::parse_error &e) {
         throw common::InputError(path, 0, std::string("not valid JSON: ") + e.what());
     }

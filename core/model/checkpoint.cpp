@@ -2,6 +2,7 @@
 
 #include "common/atomic_file.h"
 #include "common/input_error.h"
+#include "common/text_file.h"
 #include "model/safetensors.h"
 
 #include <fcntl.h>
@@ -97,14 +98,6 @@ GptConfig configOf(const SafetensorsFile &file, const std::string &path) {
     }
 }
 
-std::string readText(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw common::InputError(path, 0, "cannot be read");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 }  // namespace
 
 void saveWeights(const std::string &path, const Gpt &model) {
@@ -178,7 +171,7 @@ LoadedCheckpoint loadCheckpointFiles(const std::string &dir, CausalLmImpl &model
     LoadedCheckpoint out;
     std::string metaPath = (root / kTrainerFile).string();
     try {
-        out.metadata = nlohmann::json::parse(readText(metaPath));
+        out.metadata = nlohmann::json::parse(common::readTextFile(metaPath));
     } catch (const nlohmann::json::exception &e) {
         throw common::InputError(metaPath, 0, e.what());
     }

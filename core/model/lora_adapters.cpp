@@ -2,6 +2,7 @@
 
 #include "common/atomic_file.h"
 #include "common/input_error.h"
+#include "common/text_file.h"
 #include "model/safetensors.h"
 
 #include <nlohmann/json.hpp>
@@ -167,21 +168,13 @@ nlohmann::json alphaJson(double alpha) {
     return alpha;
 }
 
-std::string readText(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw common::InputError(path, 0, "cannot be read");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // The fields of adapter_config.json this engine honours; anything that would make PEFT build
 // a different model (per-module ranks, DoRA, trained biases, extra saved modules) is refused
 // rather than silently ignored. Unknown fields are ignored: PEFT adds new ones every release.
 LoraConfig parseAdapterConfig(const std::string &path) {
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(readText(path));
+        j = nlohmann::json::parse(common::readTextFile(path));
     } catch (const nlohmann::json::exception &e) {
         throw common::InputError(path, 0, std::string("not valid JSON: ") + e.what());
     }

@@ -1,6 +1,8 @@
 #pragma once
-// Helpers of the Hugging Face model suites: the InputError a call throws, and editing a tiny
-// checkpoint's weights file to make it wrong in one way.
+// Helpers of the Hugging Face model suites: the InputError a call throws (input_error_of.h),
+// and editing a tiny checkpoint's weights file to make it wrong in one way.
+#include "input_error_of.h"
+
 #include "common/input_error.h"
 #include "model/safetensors.h"
 
@@ -11,19 +13,6 @@
 #include <vector>
 
 namespace inoculab::test {
-
-// what() of the InputError `f` throws, or "(no error)" / "(other exception) ...".
-template <typename F>
-QString inputErrorOf(F &&f) {
-    try {
-        f();
-    } catch (const common::InputError &e) {
-        return QString::fromStdString(e.what());
-    } catch (const std::exception &e) {
-        return QStringLiteral("(other exception) ") + QString::fromStdString(e.what());
-    }
-    return QStringLiteral("(no error)");
-}
 
 // Rewrites a safetensors file after `edit` changed its list of tensors (the originals' bytes
 // stay mapped while the new file is written).

@@ -6,6 +6,7 @@
 // every corrupt or mismatched file is an InputError naming it), sampling (seeded, cache or no
 // cache, batched or alone: the same tokens) and answer log-probabilities (a hand computation).
 #include "test_support.h"
+#include "input_error_of.h"
 
 #include "common/input_error.h"
 #include "common/progress.h"
@@ -30,6 +31,7 @@
 #include <memory>
 #include <set>
 
+using inoculab::test::inputErrorOf;
 using namespace inoculab;
 using model::ByteTokenizer;
 
@@ -119,19 +121,6 @@ std::vector<double> trainLosses(model::Gpt gpt, const train::TrainSettings &sett
     bool finished = trainer.run(nullptr, [&](const train::StepMetrics &m) { losses.push_back(m.loss); });
     if (!finished) qFatal("an uncancelled run did not finish");
     return losses;
-}
-
-template <typename F>
-QString inputErrorOf(F &&f, std::string *file = nullptr) {
-    try {
-        f();
-    } catch (const common::InputError &e) {
-        if (file) *file = e.file();
-        return QString::fromStdString(e.what());
-    } catch (const std::exception &e) {
-        return QStringLiteral("(other exception) ") + QString::fromStdString(e.what());
-    }
-    return QStringLiteral("(no error)");
 }
 
 // The error loading `path` gives, checked to be an InputError naming that file.

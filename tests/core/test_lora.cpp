@@ -5,6 +5,7 @@
 // the file and field named and the model untouched; checkpointed blocks give the gradients
 // of plain ones (also when only parameters inside need them, and with dropout).
 #include "test_support.h"
+#include "input_error_of.h"
 
 #include "common/input_error.h"
 #include "model/activation_checkpoint.h"
@@ -21,6 +22,7 @@
 #include <map>
 #include <set>
 
+using inoculab::test::inputErrorOf;
 using namespace inoculab;
 using model::AdaptableLinear;
 
@@ -181,19 +183,6 @@ torch::Tensor evalOutput(ToyLm &lm) {
     torch::Tensor out = lm->forward(toyIds());
     lm->train();
     return out;
-}
-
-template <typename F>
-QString inputErrorOf(F &&f, std::string *file = nullptr) {
-    try {
-        f();
-    } catch (const common::InputError &e) {
-        if (file) *file = e.file();
-        return QString::fromStdString(e.what());
-    } catch (const std::exception &e) {
-        return QStringLiteral("(other exception) ") + QString::fromStdString(e.what());
-    }
-    return QStringLiteral("(no error)");
 }
 
 nlohmann::json readJson(const std::string &path) {

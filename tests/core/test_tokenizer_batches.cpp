@@ -5,6 +5,7 @@
 // the step alone, each epoch a permutation), the model config (parameter count, JSON) and the
 // worker job file (round trip; every error names the file and the field).
 #include "test_support.h"
+#include "input_error_of.h"
 
 #include "common/input_error.h"
 #include "data/chat_render.h"
@@ -24,6 +25,7 @@
 #include <numeric>
 #include <set>
 
+using inoculab::test::inputErrorOf;
 using namespace inoculab;
 using model::ByteTokenizer;
 using test::jsonText;
@@ -58,20 +60,6 @@ std::vector<T> concat(std::initializer_list<std::vector<T>> parts) {
     std::vector<T> out;
     for (const auto &p : parts) out.insert(out.end(), p.begin(), p.end());
     return out;
-}
-
-// The message of the InputError `f` throws, or "(no error)" / "(other exception)".
-template <typename F>
-QString inputErrorOf(F &&f, std::string *file = nullptr) {
-    try {
-        f();
-    } catch (const common::InputError &e) {
-        if (file) *file = e.file();
-        return QString::fromStdString(e.what());
-    } catch (const std::exception &e) {
-        return QStringLiteral("(other exception) ") + QString::fromStdString(e.what());
-    }
-    return QStringLiteral("(no error)");
 }
 
 template <typename F>

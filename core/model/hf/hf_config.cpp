@@ -1,6 +1,7 @@
 #include "model/hf/hf_config.h"
 
 #include "common/input_error.h"
+#include "common/text_file.h"
 
 #include <algorithm>
 #include <cmath>
@@ -249,11 +250,7 @@ HfConfig parseHfConfig(const nlohmann::json &doc, const std::string &file) {
 }
 
 HfConfig readHfConfig(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw common::InputError(path, 0, "cannot read the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    nlohmann::json doc = nlohmann::json::parse(common::readTextFile(path), nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) throw common::InputError(path, 0, "not valid JSON");
     return parseHfConfig(doc, path);
 }

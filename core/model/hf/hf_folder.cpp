@@ -1,6 +1,7 @@
 #include "model/hf/hf_folder.h"
 
 #include "common/input_error.h"
+#include "common/text_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,11 +38,7 @@ bool hasExtension(const fs::path &p, std::initializer_list<const char *> extensi
 
 std::map<std::string, std::string> readWeightMap(const fs::path &indexPath) {
     const std::string where = indexPath.string();
-    std::ifstream in(indexPath, std::ios::binary);
-    if (!in) throw common::InputError(where, 0, "cannot read the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+    nlohmann::json doc = nlohmann::json::parse(common::readTextFile(where), nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) throw common::InputError(where, 0, "not a JSON object");
     if (!doc.contains("weight_map") || !doc["weight_map"].is_object())
         throw common::InputError(where, 0, "weight_map: required, an object of tensor name -> file name");
