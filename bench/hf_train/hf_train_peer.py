@@ -170,8 +170,8 @@ class Qwen2Layer(nn.Module):
         q = self.q_proj(h).view(b, t, self.heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(h).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(h).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
-        q = q * cos.to(q.dtype) + rotate_half(q) * sin.to(q.dtype)
-        k = k * cos.to(k.dtype) + rotate_half(k) * sin.to(k.dtype)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
         groups = self.heads // self.kv_heads  # transformers' repeat_kv
         if groups > 1:
             k = k[:, :, None].expand(b, self.kv_heads, groups, t, self.head_dim).reshape(b, self.heads, t, self.head_dim)
@@ -200,8 +200,10 @@ class Qwen2(nn.Module):
         t = ids.shape[1]
         freqs = torch.arange(t, device=ids.device, dtype=torch.float32)[:, None] * self.inv_freq.float()[None, :]
         emb = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = emb.cos(), emb.sin()  # [T, D], fp32 as transformers' rotary embedding
         x = self.embed_tokens(ids)
+        # [T, D] in the hidden states' dtype, as transformers' rotary embedding returns them
+        # (and as the engine's Rotary::cosSin).
+        cos, sin = emb.cos().to(x.dtype), emb.sin().to(x.dtype)
         for layer in self.layers:
             x = layer(x, cos, sin)
         return self.norm(x) @ self.embed_tokens.weight.t()
