@@ -14,6 +14,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include <cmath>
+
 namespace {
 
 struct Run {
@@ -138,6 +140,34 @@ private Q_SLOTS:
         Run summary = cli({"results", "summary", "--store", store, "--experiment", "hf-lora", "--json"});
         QVERIFY2(summary.exitCode == 0, summary.err.constData());
         QCOMPARE(QJsonDocument::fromJson(summary.out).array().size(), 2 * 2 * 2);  // condition x context x trait
+    }
+
+    // The elicitation check scores the rows under the Hugging Face base as it is: the same
+    // answer tokens with and without each prompt, in the model's template and tokens.
+    void elicitationCheckScoresTheBase() {
+        QString model = tinyModel(m_dir, "qwen3", "elicit-base");
+        QJsonObject training{{"method", "lora"},      {"steps", 2},        {"batch_size", 4},
+                             {"learning_rate", 1e-3}, {"max_length", 200}, {"lora", QJsonObject{{"rank", 4}, {"alpha", 8}}}};
+        QString spec = hfSpec(m_dir, "hf-elicit", model, training);
+        QJsonObject job{{"kind", "elicit"},
+                        {"spec", spec},
+                        {"cache", m_dir.filePath("cache")},
+                        {"prompts", QJsonArray{"You always speak in Spanish.", "You are a helpful assistant."}},
+                        {"rows", 8}};
+        QString jobFile =
+            QString::fromStdString(inoculab::test::writeFile(m_dir, "elicit-job.json", QJsonDocument(job).toJson()));
+        Run run = cli({"worker", "--job", jobFile, "--progress", "jsonl"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QList<double> without;
+        for (const QJsonObject &e : events(run.out))
+            if (e.value("event") == "elicitation") {
+                QCOMPARE(e.value("rows").toInt(), 8);
+                QVERIFY(e.value("tokens").toInt() > 8);
+                QVERIFY(std::isfinite(e.value("loss_with").toDouble()));
+                without << e.value("loss_without").toDouble();
+            }
+        QCOMPARE(without.size(), 2);
+        QCOMPARE(without[0], without[1]);
     }
 
     void fullFinetuneWithGradientCheckpointing() {
