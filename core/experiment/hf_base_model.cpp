@@ -2,7 +2,6 @@
 
 #include "common/input_error.h"
 #include "experiment/spec_tokenizer.h"
-#include "model/bpe_chat_tokenizer.h"
 #include "model/hf/hf_model.h"
 #include "model/lora_adapters.h"
 
