@@ -4,6 +4,7 @@
 #include "common/input_error.h"
 #include "common/text_file.h"
 #include "model/safetensors.h"
+#include "model/torch_safetensors.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,29 +31,17 @@ void syncFolder(const fs::path &folder) {
     ::close(fd);
 }
 
-// fp32 contiguous CPU copies, kept alive while their bytes are written.
+// Checkpoints are fp32 whatever the training dtype: a resumed run continues from exact values.
 void writeTensors(const std::string &path, const std::vector<std::pair<std::string, torch::Tensor>> &named,
                   const std::map<std::string, std::string> &metadata) {
-    std::vector<torch::Tensor> keep;
-    std::vector<TensorToWrite> out;
-    keep.reserve(named.size());
-    for (const auto &[name, tensor] : named) {
-        keep.push_back(tensor.detach().to(torch::kCPU, torch::kFloat).contiguous());
-        const torch::Tensor &t = keep.back();
-        out.push_back({name, DType::F32, std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
-                       std::span<const std::uint8_t>(static_cast<const std::uint8_t *>(t.data_ptr()), t.nbytes())});
-    }
-    writeSafetensors(path, out, metadata);
+    writeTorchSafetensors(path, named, torch::kFloat, metadata);
 }
 
 torch::Tensor toTensor(const SafetensorsFile &file, const TensorInfo &info, const std::string &path) {
     if (info.dtype != DType::F32)
         throw common::InputError(path, 0,
                                  "tensor " + info.name + ": expected F32, got " + std::string(dtypeName(info.dtype)));
-    std::span<const std::uint8_t> bytes = file.bytes(info);
-    torch::Tensor t = torch::empty(info.shape, torch::kFloat);
-    std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-    return t;
+    return tensorFromBytes(info, file.bytes(info));
 }
 
 std::string shapeText(c10::IntArrayRef shape) {

@@ -4,6 +4,7 @@
 #include "common/input_error.h"
 #include "common/text_file.h"
 #include "model/safetensors.h"
+#include "model/torch_safetensors.h"
 
 #include <nlohmann/json.hpp>
 
@@ -142,26 +143,6 @@ void replaceFolder(const fs::path &target, const std::function<void(const fs::pa
     fs::remove_all(old);
 }
 
-std::optional<DType> fileDtype(torch::Dtype dtype) {
-    switch (dtype) {
-        case torch::kFloat: return DType::F32;
-        case torch::kDouble: return DType::F64;
-        case torch::kBFloat16: return DType::BF16;
-        case torch::kHalf: return DType::F16;
-        default: return std::nullopt;
-    }
-}
-
-torch::Dtype torchDtype(DType dtype) {
-    switch (dtype) {
-        case DType::F32: return torch::kFloat;
-        case DType::F64: return torch::kDouble;
-        case DType::BF16: return torch::kBFloat16;
-        case DType::F16: return torch::kHalf;
-        default: throw std::logic_error("not a float dtype");
-    }
-}
-
 nlohmann::json alphaJson(double alpha) {
     // PEFT writes an integer alpha as an integer; keep 32 as 32, not 32.0.
     if (alpha == std::floor(alpha) && std::abs(alpha) < 1e15) return static_cast<std::int64_t>(alpha);
@@ -256,21 +237,13 @@ std::vector<std::string> enableLora(torch::nn::Module &root, const LoraConfig &c
 
 void saveLoraAdapter(const std::string &dir, torch::nn::Module &root, const LoraConfig &config,
                      const std::string &baseModelPath) {
-    std::vector<torch::Tensor> keep;
-    std::vector<TensorToWrite> tensors;
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
     for (const auto &[path, module] : adaptableModules(root)) {
         if (!module->hasLora()) continue;
         if (!(*module->lora() == config.options))
             throw std::invalid_argument("saveLoraAdapter: " + path + " has adapter options other than the config's");
-        for (auto [key, weight] : {std::pair{keyA(path), module->loraA()}, std::pair{keyB(path), module->loraB()}}) {
-            keep.push_back(weight.detach().to(torch::kCPU).contiguous());
-            const torch::Tensor &t = keep.back();
-            std::optional<DType> dtype = fileDtype(t.scalar_type());
-            if (!dtype) throw std::invalid_argument("saveLoraAdapter: " + key + " is not a float tensor");
-            tensors.push_back(
-                {key, *dtype, std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
-                 std::span<const std::uint8_t>(static_cast<const std::uint8_t *>(t.data_ptr()), t.nbytes())});
-        }
+        tensors.emplace_back(keyA(path), module->loraA());
+        tensors.emplace_back(keyB(path), module->loraB());
     }
     if (tensors.empty()) throw std::invalid_argument("saveLoraAdapter: the model has no LoRA adapter");
 
@@ -297,7 +270,7 @@ void saveLoraAdapter(const std::string &dir, torch::nn::Module &root, const Lora
     };
     replaceFolder(dir, [&](const fs::path &folder) {
         // {"format": "pt"} is what PEFT's save_pretrained puts in the metadata.
-        writeSafetensors((folder / kAdapterWeightsFile).string(), tensors, {{"format", "pt"}});
+        writeTorchSafetensors((folder / kAdapterWeightsFile).string(), tensors, std::nullopt, {{"format", "pt"}});
         common::AtomicFileWriter out((folder / kAdapterConfigFile).string());
         out.write(json.dump(2) + "\n");
         out.commit();
@@ -333,10 +306,7 @@ LoraConfig loadLoraAdapter(const std::string &dir, torch::nn::Module &root) {
                                          "tensor " + key + ": shape " + shapeText(info->shape) + " does not fit " +
                                              path + " with r = " + std::to_string(r) + ", which needs " +
                                              shapeText(shape));
-            std::span<const std::uint8_t> bytes = file.bytes(*info);
-            torch::Tensor t = torch::empty(info->shape, torchDtype(info->dtype));
-            std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-            loaded.emplace(key, t);
+            loaded.emplace(key, tensorFromBytes(*info, file.bytes(*info)));
         }
     }
     for (const TensorInfo &info : file.tensors())

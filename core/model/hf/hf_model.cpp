@@ -4,6 +4,7 @@
 #include "model/adaptable_linear.h"
 #include "model/hf/common_blocks.h"
 #include "model/hf/registry.h"
+#include "model/torch_safetensors.h"
 
 #include <cstring>
 #include <map>
@@ -31,20 +32,12 @@ std::string nameList(const std::vector<std::string> &names) {
 
 torch::Tensor readTensor(const HfModelFolder &folder, const std::string &name) {
     HfTensorRef ref = folder.find(name);
-    torch::Dtype dtype;
-    switch (ref.info->dtype) {
-        case DType::F32: dtype = torch::kFloat32; break;
-        case DType::F16: dtype = torch::kFloat16; break;
-        case DType::BF16: dtype = torch::kBFloat16; break;
-        default:
-            throw common::InputError(ref.file->name(), 0,
-                                     "tensor " + name + ": dtype " + std::string(dtypeName(ref.info->dtype)) +
-                                         " is not a floating-point weight (F32, F16 or BF16)");
-    }
-    std::span<const std::uint8_t> bytes = ref.bytes();
-    torch::Tensor t = torch::empty(ref.info->shape, dtype);
-    std::memcpy(t.data_ptr(), bytes.data(), bytes.size());  // the mapping need not be aligned
-    return t;
+    const DType dtype = ref.info->dtype;
+    if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
+        throw common::InputError(ref.file->name(), 0,
+                                 "tensor " + name + ": dtype " + std::string(dtypeName(dtype)) +
+                                     " is not a floating-point weight (F32, F16 or BF16)");
+    return tensorFromBytes(*ref.info, ref.bytes());
 }
 
 // Makes torch create floating tensors in `dtype` while it lives, so that a model is built
