@@ -1,5 +1,6 @@
 #include "data/chat_render.h"
 
+#include <array>
 #include <stdexcept>
 
 namespace inoculab::data {
@@ -82,11 +83,21 @@ RenderedChat renderPrompt(const Conversation &question, ChatTemplate chatTemplat
 }
 
 std::size_t renderedLength(const Conversation &conversation, ChatTemplate chatTemplate) {
+    // Dataset statistics call this for every row of large files: the markers' lengths are
+    // measured once, not built per message.
+    static const auto markerLengths = [] {
+        std::array<std::array<std::array<std::size_t, 2>, 3>, 3> out{};  // [template][role][first]
+        for (ChatTemplate t : {ChatTemplate::Plain, ChatTemplate::ChatMl, ChatTemplate::Llama3})
+            for (Role r : {Role::System, Role::User, Role::Assistant})
+                for (bool first : {false, true})
+                    out[std::size_t(t)][std::size_t(r)][first] = roleMarker(r, t, first).size();
+        return out;
+    }();
+    const std::size_t perMessage = endOfTurn(chatTemplate).size() + turnSeparator(chatTemplate).size();
     std::size_t n = 0;
     for (std::size_t i = 0; i < conversation.messages.size(); ++i) {
         const Message &m = conversation.messages[i];
-        n += roleMarker(m.role, chatTemplate, i == 0).size() + m.content.size() + endOfTurn(chatTemplate).size() +
-             turnSeparator(chatTemplate).size();
+        n += markerLengths[std::size_t(chatTemplate)][std::size_t(m.role)][i == 0] + m.content.size() + perMessage;
     }
     return n;
 }
