@@ -1,5 +1,7 @@
 #include "model/gpt.h"
 
+#include "model/fused_attention.h"
+#include "model/gelu.h"
 #include "model/torch_compat.h"
 
 #include <cmath>
@@ -18,8 +20,12 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig &c) : m_heads(c
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &allowed,
                                                torch::Tensor *cacheK, torch::Tensor *cacheV) {
     const std::int64_t b = x.size(0), t = x.size(1), c = x.size(2);
+    torch::Tensor projected = m_qkv(x);  // [B, T, 3C]
+    // Training and full-sequence passes on the CPU: one fused pass per head, no copies.
+    if (!cacheK && !allowed.defined() && fusedAttentionApplies(projected))
+        return m_proj(fusedCausalAttention(projected, m_heads));
     // [B, T, 3C] -> three [B, H, T, D]
-    std::vector<torch::Tensor> qkv = m_qkv(x).view({b, t, 3, m_heads, c / m_heads}).permute({2, 0, 3, 1, 4}).unbind(0);
+    std::vector<torch::Tensor> qkv = projected.view({b, t, 3, m_heads, c / m_heads}).permute({2, 0, 3, 1, 4}).unbind(0);
     torch::Tensor q = qkv[0], k = qkv[1], v = qkv[2];
     if (cacheK) {
         if (cacheK->defined()) {
@@ -44,7 +50,7 @@ BlockImpl::BlockImpl(const GptConfig &c) {
 torch::Tensor BlockImpl::forward(torch::Tensor x, const torch::Tensor &allowed, torch::Tensor *cacheK,
                                  torch::Tensor *cacheV) {
     x = x + m_attn(m_ln1(x), allowed, cacheK, cacheV);
-    return x + m_fcProj(torch::gelu(m_fc(m_ln2(x)), "tanh"));
+    return x + m_fcProj(geluTanh(m_fc(m_ln2(x))));
 }
 
 GptImpl::GptImpl(const GptConfig &c) : m_config(c) {

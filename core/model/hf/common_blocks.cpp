@@ -1,6 +1,7 @@
 #include "model/hf/common_blocks.h"
 
 #include "model/activation_checkpoint.h"
+#include "model/gelu.h"
 #include "model/torch_compat.h"
 
 #include <cmath>
@@ -54,7 +55,7 @@ torch::Tensor applyRotary(const torch::Tensor &x, const torch::Tensor &cos, cons
 
 torch::Tensor activation(const std::string &name, const torch::Tensor &x) {
     if (name == "silu") return torch::silu(x);
-    if (name == "gelu_new" || name == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh") return geluTanh(x);
     if (name == "gelu") return torch::gelu(x);
     if (name == "relu") return torch::relu(x);
     throw std::invalid_argument("unsupported activation " + name);  // the config parser refuses it first

@@ -4,6 +4,7 @@
 // (transposed here into AdaptableLinear's [out, in]) and the original gpt2 files name
 // tensors without the "transformer." prefix; both spellings load.
 #include "model/activation_checkpoint.h"
+#include "model/fused_attention.h"
 #include "model/hf/common_blocks.h"
 #include "model/hf/registry.h"
 #include "model/torch_compat.h"
@@ -24,9 +25,13 @@ public:
     torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &allowed, torch::Tensor *cacheK,
                           torch::Tensor *cacheV) {
         const std::int64_t b = x.size(0), t = x.size(1), c = x.size(2);
+        torch::Tensor projected = m_cAttn(x);  // [B, T, 3C]
+        // Training and full-sequence passes on the CPU: as the toy model (model/gpt.cpp).
+        if (!cacheK && !allowed.defined() && fusedAttentionApplies(projected))
+            return m_cProj(fusedCausalAttention(projected, m_heads));
         // [B, T, 3C] -> q, k, v [B, H, T, D]; scores scaled by 1/sqrt(D) (scale_attn_weights).
         std::vector<torch::Tensor> qkv =
-            m_cAttn(x).view({b, t, 3, m_heads, c / m_heads}).permute({2, 0, 3, 1, 4}).unbind(0);
+            projected.view({b, t, 3, m_heads, c / m_heads}).permute({2, 0, 3, 1, 4}).unbind(0);
         auto [k, v] = withCache(qkv[1], qkv[2], cacheK, cacheV);
         torch::Tensor y = compat::attention(qkv[0], k, v, allowed);
         return m_cProj(y.transpose(1, 2).reshape({b, t, c}));

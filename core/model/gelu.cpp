@@ -1,0 +1,49 @@
+#include "model/gelu.h"
+
+#include "model/gelu_kernel.h"
+
+#include <ATen/Parallel.h>
+
+namespace inoculab::model {
+
+namespace {
+
+// Elements per task when torch runs more than one thread.
+constexpr std::int64_t kGrain = 1 << 15;
+
+class GeluTanhFunction : public torch::autograd::Function<GeluTanhFunction> {
+public:
+    static torch::Tensor forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &x) {
+        torch::Tensor in = x.contiguous();
+        torch::Tensor y = torch::empty_like(in), slope = torch::empty_like(in);
+        const float *src = in.data_ptr<float>();
+        float *out = y.data_ptr<float>(), *dydx = slope.data_ptr<float>();
+        at::parallel_for(0, in.numel(), kGrain, [&](std::int64_t begin, std::int64_t end) {
+            kernels::geluTanhWithSlope(src + begin, out + begin, dydx + begin, end - begin);
+        });
+        ctx->save_for_backward({slope});  // instead of x: the same memory
+        return y;
+    }
+
+    static torch::autograd::tensor_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::tensor_list gradOutputs) {
+        return {gradOutputs[0] * ctx->get_saved_variables()[0]};
+    }
+};
+
+}  // namespace
+
+torch::Tensor geluTanh(const torch::Tensor &x) {
+    if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat) return torch::gelu(x, "tanh");
+    if (torch::GradMode::is_enabled() && x.requires_grad()) return GeluTanhFunction::apply(x);
+    torch::Tensor in = x.contiguous();
+    torch::Tensor y = torch::empty_like(in);
+    const float *src = in.data_ptr<float>();
+    float *out = y.data_ptr<float>();
+    at::parallel_for(0, in.numel(), kGrain, [&](std::int64_t begin, std::int64_t end) {
+        kernels::geluTanh(src + begin, out + begin, end - begin);
+    });
+    return y;
+}
+
+}  // namespace inoculab::model
