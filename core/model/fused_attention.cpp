@@ -34,20 +34,31 @@ kernels::HeadInputs headOf(const float *qkv, const Shape &s, std::int64_t bh) {
 // Offset of head `bh` in a [B, T, C] tensor.
 std::int64_t outputOffset(const Shape &s, std::int64_t bh) { return (bh / s.heads) * s.t * s.c + (bh % s.heads) * s.d; }
 
+// Every head's forward pass over a contiguous projection. With `savedProbs` ([B, H, T, T]) the
+// softmax of each head is kept there for the backward pass; without, it lives in a scratch
+// buffer only while its head is computed.
+torch::Tensor forwardAllHeads(const torch::Tensor &qkv, const Shape &s, float *savedProbs) {
+    torch::Tensor y = torch::empty({s.b, s.t, s.c}, qkv.options());
+    const float *in = qkv.data_ptr<float>();
+    float *out = y.data_ptr<float>();
+    at::parallel_for(0, s.b * s.heads, 1, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<float> scratch(savedProbs ? 0 : static_cast<std::size_t>(s.t * s.t));
+        for (std::int64_t bh = begin; bh < end; ++bh) {
+            float *probs = savedProbs ? savedProbs + bh * s.t * s.t : scratch.data();
+            kernels::causalAttentionForward(headOf(in, s, bh), probs, out + outputOffset(s, bh), s.c);
+        }
+    });
+    return y;
+}
+
 class FusedCausalAttention : public torch::autograd::Function<FusedCausalAttention> {
 public:
     static torch::Tensor forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &qkvIn,
                                  std::int64_t heads) {
         torch::Tensor qkv = qkvIn.contiguous();
         const Shape s = shapeOf(qkv, heads);
-        torch::Tensor y = torch::empty({s.b, s.t, s.c}, qkv.options());
         torch::Tensor probs = torch::empty({s.b, s.heads, s.t, s.t}, qkv.options());
-        const float *in = qkv.data_ptr<float>();
-        float *out = y.data_ptr<float>(), *p = probs.data_ptr<float>();
-        at::parallel_for(0, s.b * s.heads, 1, [&](std::int64_t begin, std::int64_t end) {
-            for (std::int64_t bh = begin; bh < end; ++bh)
-                kernels::causalAttentionForward(headOf(in, s, bh), p + bh * s.t * s.t, out + outputOffset(s, bh), s.c);
-        });
+        torch::Tensor y = forwardAllHeads(qkv, s, probs.data_ptr<float>());
         ctx->save_for_backward({qkv, probs});
         ctx->saved_data["heads"] = heads;
         return y;
@@ -75,21 +86,6 @@ public:
     }
 };
 
-// Without gradients the softmax of a head is only needed while that head is computed.
-torch::Tensor inferenceOnly(const torch::Tensor &qkvIn, std::int64_t heads) {
-    torch::Tensor qkv = qkvIn.contiguous();
-    const Shape s = shapeOf(qkv, heads);
-    torch::Tensor y = torch::empty({s.b, s.t, s.c}, qkv.options());
-    const float *in = qkv.data_ptr<float>();
-    float *out = y.data_ptr<float>();
-    at::parallel_for(0, s.b * s.heads, 1, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<float> probs(static_cast<std::size_t>(s.t * s.t));
-        for (std::int64_t bh = begin; bh < end; ++bh)
-            kernels::causalAttentionForward(headOf(in, s, bh), probs.data(), out + outputOffset(s, bh), s.c);
-    });
-    return y;
-}
-
 }  // namespace
 
 bool fusedAttentionApplies(const torch::Tensor &qkv) {
@@ -101,7 +97,8 @@ torch::Tensor fusedCausalAttention(const torch::Tensor &qkv, std::int64_t heads)
         throw std::invalid_argument("fusedCausalAttention: needs a float32 CPU tensor, got " +
                                     std::string(c10::toString(qkv.scalar_type())) + " on " + qkv.device().str());
     if (torch::GradMode::is_enabled() && qkv.requires_grad()) return FusedCausalAttention::apply(qkv, heads);
-    return inferenceOnly(qkv, heads);
+    torch::Tensor contiguous = qkv.contiguous();
+    return forwardAllHeads(contiguous, shapeOf(contiguous, heads), nullptr);
 }
 
 }  // namespace inoculab::model
