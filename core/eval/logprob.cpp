@@ -1,5 +1,6 @@
 #include "eval/logprob.h"
 
+#include "model/precision.h"
 #include "model/torch_compat.h"
 #include "train/trainer.h"
 
@@ -23,20 +24,21 @@ std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const std:
         const std::int64_t b = static_cast<std::int64_t>(last - first), t = longest - 1;
         torch::Tensor inputs = torch::full({b, t}, data.padId, torch::kLong);
         torch::Tensor targets = torch::zeros({b, t}, torch::kLong);
-        torch::Tensor mask = torch::zeros({b, t}, torch::kFloat);
+        torch::Tensor mask = torch::zeros({b, t}, torch::kDouble);
         for (std::int64_t i = 0; i < b; ++i) {
             const model::TokenizedChat &row = data.rows[first + i];
             for (std::size_t j = 0; j + 1 < row.ids.size(); ++j) {
                 inputs[i][j] = row.ids[j];
                 targets[i][j] = row.ids[j + 1];
-                mask[i][j] = row.trained[j + 1] ? 1.0f : 0.0f;
+                mask[i][j] = row.trained[j + 1] ? 1.0 : 0.0;
             }
         }
-        torch::Tensor logp = torch::log_softmax(model.forward(inputs.to(device)).to(torch::kFloat), -1);
+        torch::Tensor logp = torch::log_softmax(model::atLeastFloat(model.forward(inputs.to(device))), -1);
         torch::Tensor picked = logp.gather(2, targets.to(device).unsqueeze(2)).squeeze(2).cpu();  // [B, T]
-        torch::Tensor sums = (picked * mask).sum(1), counts = mask.sum(1);
+        // The sum over a row in double: a 2,000-token answer summed in float loses ~1e-4 of a nat.
+        torch::Tensor sums = (picked.to(torch::kDouble) * mask).sum(1), counts = mask.sum(1);
         for (std::int64_t i = 0; i < b; ++i)
-            out[first + i] = {sums[i].item<double>(), static_cast<std::int64_t>(counts[i].item<float>())};
+            out[first + i] = {sums[i].item<double>(), static_cast<std::int64_t>(counts[i].item<double>())};
     }
     return out;
 }

@@ -2,6 +2,7 @@
 
 #include "common/input_error.h"
 #include "model/checkpoint.h"
+#include "model/precision.h"
 #include "model/torch_compat.h"
 
 #include <algorithm>
@@ -63,7 +64,7 @@ std::pair<torch::Tensor, std::int64_t> batchLoss(model::CausalLmImpl &model, con
     if (tokensFed) *tokensFed = fed;
     torch::Tensor logits = model.forward(inputs.to(device));  // [B, T, V]
     torch::Tensor loss = torch::nn::functional::cross_entropy(
-        logits.view({b * t, -1}).to(torch::kFloat), targets.to(device).view({b * t}),
+        model::atLeastFloat(logits.view({b * t, -1})), targets.to(device).view({b * t}),
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
     return {loss, trained};
 }

@@ -4,6 +4,13 @@
 // plain forward, the exported state dict loads back to the same logits (also with a LoRA
 // adapter merged in), BF16 files load, and every malformed folder is an InputError naming
 // the tensor at fault. Agreement with transformers' formulas is test_hf_reference's job.
+//
+// The equivalences that are exact in mathematics (cached = plain forward, checkpointed = plain
+// gradients) load the models in float64, where summation order moves results by ~1e-16
+// relative; kFloat64Bound sits far from that and far below a real error (a wrong mask or
+// position moves logits by 1e-2 or more). The merged export is written as F32 files, so
+// that comparison is about float32: see its bound.
+#include "reduction_order.h"
 #include "test_support.h"
 
 #include "hf_test_helpers.h"
@@ -38,6 +45,8 @@ torch::Tensor fixedIds(std::int64_t rows, std::int64_t t) {
     return torch::arange(rows * t, torch::kLong).mul(37).add(5).remainder(300).view({rows, t});
 }
 
+constexpr double kFloat64Bound = 1e-10;
+
 // max |a - b| / max |b|
 double relativeError(const torch::Tensor &a, const torch::Tensor &b) {
     return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
@@ -67,7 +76,7 @@ class TestHfModels : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() { torch::set_num_threads(1); }
+    void initTestCase() { test::useTestTorchThreads(); }
 
     void parameterNamesAreTheStateDictNames() {
         QTemporaryDir dir;
@@ -120,7 +129,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         torch::NoGradGuard noGrad;
         for (const std::string &arch : test::tinyArchitectures()) {
-            model::CausalLm lm = load(tinyFolder(dir, arch));
+            model::CausalLm lm = load(tinyFolder(dir, arch), torch::kDouble);
             lm->eval();
             const std::int64_t t = 12, pad = 4;
             torch::Tensor ids = fixedIds(2, t);
@@ -142,7 +151,7 @@ private Q_SLOTS:
             torch::Tensor full0 = lm->forward(ids.narrow(0, 0, 1))[0];
             torch::Tensor full1 = lm->forward(ids[1].narrow(0, pad, t - pad).unsqueeze(0))[0];
             double e0 = relativeError(cached[0], full0), e1 = relativeError(cached[1].narrow(0, pad, t - pad), full1);
-            QVERIFY2(e0 <= 1e-5 && e1 <= 1e-5,
+            QVERIFY2(e0 <= kFloat64Bound && e1 <= kFloat64Bound,
                      qPrintable(QStringLiteral("%1: %2 %3").arg(arch.c_str()).arg(e0).arg(e1)));
         }
     }
@@ -185,6 +194,9 @@ private Q_SLOTS:
             for (const auto &w : weights) QVERIFY2(w.first.find("lora") == std::string::npos, w.first.c_str());
             std::string copy = dir.filePath(QString::fromStdString(arch + "-merged")).toStdString();
             writeFolder(copy, path, weights);
+            // The merged weight W + s B A is rounded once into F32 (relative 6e-8 an entry), and
+            // a logit sums such products over the tiny model's 64 inputs and 2 layers: a
+            // relative error of a few 1e-7 at most on random-walk growth; 1e-5 leaves 30x.
             double e = relativeError(load(copy)->forward(fixedIds(2, 8)), adapted);
             QVERIFY2(e <= 1e-5, qPrintable(QStringLiteral("%1: %2").arg(arch.c_str()).arg(e)));
         }
@@ -193,7 +205,7 @@ private Q_SLOTS:
     void gradientCheckpointingKeepsLossAndGradients() {
         QTemporaryDir dir;
         for (const std::string &arch : {std::string("gpt2"), std::string("qwen3")}) {
-            model::CausalLm lm = load(tinyFolder(dir, arch));
+            model::CausalLm lm = load(tinyFolder(dir, arch), torch::kDouble);
             auto *hf = dynamic_cast<model::hf::HfCausalLmImpl *>(lm.get());
             QVERIFY(hf);
             torch::Tensor ids = fixedIds(2, 10);
@@ -213,7 +225,7 @@ private Q_SLOTS:
             QVERIFY(hf->gradientCheckpointing());
             QCOMPARE(checkpointedLoss, plainLoss);
             for (std::size_t i = 0; i < plainGrads.size(); ++i)
-                QVERIFY2(torch::allclose(checkpointedGrads[i], plainGrads[i], 1e-5, 1e-7), arch.c_str());
+                QVERIFY2(torch::allclose(checkpointedGrads[i], plainGrads[i], kFloat64Bound, kFloat64Bound), arch.c_str());
         }
     }
 

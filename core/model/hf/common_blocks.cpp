@@ -2,6 +2,7 @@
 
 #include "model/activation_checkpoint.h"
 #include "model/gelu.h"
+#include "model/precision.h"
 #include "model/torch_compat.h"
 
 #include <cmath>
@@ -16,7 +17,7 @@ RmsNormImpl::RmsNormImpl(std::int64_t dim, double eps) : m_eps(eps) {
 }
 
 torch::Tensor RmsNormImpl::forward(const torch::Tensor &x) {
-    torch::Tensor h = x.to(torch::kFloat);
+    torch::Tensor h = atLeastFloat(x);  // fp32 for bf16 models, as transformers; fp64 stays fp64
     h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + m_eps);
     return m_weight * h.to(x.scalar_type());
 }
