@@ -33,6 +33,7 @@ struct RunArgs {
     std::string spec, store = store::ResultsStore::defaultPath(), cache, device = "auto", progress = "auto";
     std::string conditions, seeds, toyWorld;
     int jobs = 0;
+    int checkpointSeconds = 120;
 };
 
 std::vector<std::string> splitList(const std::string &text) {
@@ -193,6 +194,7 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     base.cache = fs::absolute(cache).string();
     base.device = *model::parseDeviceRequest(args.device);
     base.toyWorldDir = args.toyWorld;
+    base.checkpointSeconds = args.checkpointSeconds;
 
     std::deque<PlannedJob> finetunes;
     std::size_t skipped = 0;
@@ -221,9 +223,13 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     }
 
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    int parallel = args.jobs > 0 ? args.jobs : cores;
-    parallel = std::max(1, std::min<int>(parallel, static_cast<int>(std::max<std::size_t>(1, finetunes.size()))));
-    const int threadsPerJob = std::max(1, cores / parallel);
+    const int requested = args.jobs > 0 ? args.jobs : cores;
+    const int parallel =
+        std::max(1, std::min<int>(requested, static_cast<int>(std::max<std::size_t>(1, finetunes.size()))));
+    // From --jobs, not from how many runs are left: the thread count sets the summation order
+    // (docs/reliability.md), so a run resumed or rerun alone must get the threads it had in the
+    // sweep to reproduce its numbers exactly.
+    const int threadsPerJob = std::max(1, cores / requested);
 
     ProgressMode mode = progressMode(args.progress);
     RunProgress progress(mode, finetunes.size());
@@ -276,6 +282,11 @@ void addExperimentRunCommand(CLI::App &experimentCommand, CommandAction &action,
         ->check(CLI::IsMember({"auto", "bar", "jsonl", "none"}))
         ->capture_default_str();
     run->add_option("--jobs", args->jobs, "Workers at once (default: one per core)");
+    run->add_option("--checkpoint-seconds", args->checkpointSeconds,
+                    "Checkpoint each run at the first step this long after the last (0: every step), so a "
+                    "killed worker loses at most that much training")
+        ->check(CLI::Range(0, 86400))
+        ->capture_default_str();
     run->add_option("--data-dir", args->toyWorld, "The toy world's folder (default: the built-in one)");
     run->callback([&action, &cancel, args] { action = [args, &cancel] { return runExperiment(*args, cancel); }; });
 }

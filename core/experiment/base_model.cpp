@@ -6,6 +6,7 @@
 #include "model/checkpoint.h"
 #include "train/trainer.h"
 
+#include <chrono>
 #include <filesystem>
 
 namespace inoculab::experiment {
@@ -22,7 +23,7 @@ model::GptConfig toyModelConfig(const ToyModelSpec &toy) {
 }
 
 std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch::Device device,
-                            const EventSink &events, const common::CancelToken *cancel) {
+                            const EventSink &events, const common::CancelToken *cancel, int checkpointSeconds) {
     if (in.spec.baseModel.kind != BaseModelKind::Toy)
         throw common::InputError(in.specFile, 0, "base_model.kind: only toy base models can be trained so far");
     const std::string key = baseModelKey(in);
@@ -44,8 +45,9 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
     settings.seed = toy.pretraining.seed;
     settings.rowsPerForward = train::defaultRowsPerForward(device);
     train::Trainer trainer(gpt.ptr(), rows, settings, device);
-    // A cancelled pretraining keeps its place here; the next attempt continues from it.
+    // A cancelled or killed pretraining keeps its place here; the next attempt continues from it.
     const fs::path partial = dir.string() + ".partial";
+    const nlohmann::json checkpointNote = {{"base_model_key", key}};
     if (model::checkpointExists(partial.string())) trainer.loadCheckpoint(partial.string());
     if (events)
         events({{"event", "start"},
@@ -56,14 +58,21 @@ std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch
                 {"truncated_rows", rows->truncated},
                 {"from_step", trainer.step()},
                 {"device", device.str()}});
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point lastCheckpoint = Clock::now();
     bool finished = trainer.run(cancel, [&](const train::StepMetrics &m) {
-        if (!events) return;
-        nlohmann::json event = train::stepEvent(m, settings.steps);
-        event["kind"] = "pretrain";
-        events(event);
+        if (events) {
+            nlohmann::json event = train::stepEvent(m, settings.steps);
+            event["kind"] = "pretrain";
+            events(event);
+        }
+        if (m.step < settings.steps && Clock::now() - lastCheckpoint >= std::chrono::seconds(checkpointSeconds)) {
+            trainer.saveCheckpoint(partial.string(), checkpointNote);
+            lastCheckpoint = Clock::now();
+        }
     });
     if (!finished) {
-        trainer.saveCheckpoint(partial.string(), {{"base_model_key", key}});
+        trainer.saveCheckpoint(partial.string(), checkpointNote);
         throw common::Cancelled();
     }
     fs::create_directories(dir);

@@ -15,9 +15,11 @@ namespace inoculab::experiment {
 model::GptConfig toyModelConfig(const ToyModelSpec &toy);
 
 // The cached base model's weights file, pretraining it first when missing. Concurrent callers
-// wait on a lock file instead of pretraining twice. Throws common::Cancelled on cancel (the
-// partial model is not kept).
+// wait on a lock file instead of pretraining twice. Pretraining checkpoints at the first step
+// boundary `checkpointSeconds` after the last checkpoint (0: every step) and on cancel (then
+// throws common::Cancelled), and the next call continues from there: a killed worker loses at
+// most that much pretraining.
 std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch::Device device,
-                            const EventSink &events, const common::CancelToken *cancel);
+                            const EventSink &events, const common::CancelToken *cancel, int checkpointSeconds = 120);
 
 }  // namespace inoculab::experiment

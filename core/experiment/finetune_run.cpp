@@ -233,7 +233,7 @@ JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &even
     }
     if (job.kind == JobKind::Pretrain) {
         model::DeviceChoice choice = model::chooseDevice(job.device);
-        std::string path = ensureBaseModel(in, job.cache, torchDevice(choice), events, cancel);
+        std::string path = ensureBaseModel(in, job.cache, torchDevice(choice), events, cancel, job.checkpointSeconds);
         if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "pretrain"}, {"model", path}});
         return JobOutcome::Done;
     }

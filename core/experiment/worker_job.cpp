@@ -135,7 +135,7 @@ json toJson(const WorkerJob &job) {
     doc["device"] = device[static_cast<int>(job.device)];
     if (!job.toyWorldDir.empty()) doc["toy_world"] = job.toyWorldDir;
     if (job.threads > 0) doc["threads"] = job.threads;
-    if (job.kind == JobKind::Finetune) doc["checkpoint_seconds"] = job.checkpointSeconds;
+    if (job.kind != JobKind::Elicit) doc["checkpoint_seconds"] = job.checkpointSeconds;
     return doc;
 }
 
