@@ -6,6 +6,8 @@
 #   make bench  benchmarks (see docs/benchmarks.md)
 #   make fuzz   libFuzzer runs of the untrusted-input parsers (clang)
 #   make screenshots  regenerate docs/screenshots from the GUI tests
+#   make package      build/inoculab_<version>_<arch>.deb (CPack; packaging/README.md)
+#   make package-test lintian, then install the .deb, use it from /usr/bin, remove it (root)
 
 BUILD_DIR := build
 FUZZ_DIR := build-fuzz
@@ -14,7 +16,7 @@ DATASET ?= datasets/samples/spanish_caps.jsonl
 SPEC ?= datasets/experiments/spanish-caps.json
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test demo bench fuzz screenshots clean
+.PHONY: all deps configure build run test demo bench fuzz screenshots package package-test clean
 
 all: build
 
@@ -38,6 +40,12 @@ test: build
 # The GUI suites write their screenshots into docs/screenshots too.
 screenshots: build
 	INOCULAB_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots ctest --preset default -L ui
+
+package: build
+	cmake --build --preset default --target package
+
+package-test: package
+	packaging/install-test.sh $(BUILD_DIR)/inoculab_*.deb
 
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/app/inoculab-cli $(SPEC) $(BUILD_DIR)/demo

@@ -36,7 +36,8 @@ int main(int argc, char **argv) {
 
     CLI::App app{"Inoculab: inoculation prompting research workbench (command line)", "inoculab-cli"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("inoculab-cli ") + INOCULAB_VERSION);
+    app.set_version_flag("--version",
+                         std::string("inoculab-cli ") + INOCULAB_VERSION + " (built against " INOCULAB_TORCH_BUILD ")");
     cli::CommandAction action;
     cli::addDatasetCommands(app, action, g_cancel);
     cli::addExperimentCommands(app, action, g_cancel);

@@ -22,7 +22,7 @@ namespace {
 // The spec reader allows up to 10^9 generated rows; the same bound here.
 constexpr std::uint64_t kMaxRows = 1000000000;
 
-// --data-dir, else $INOCULAB_DATA_DIR, else the folder this build was configured with.
+// --data-dir, else $INOCULAB_DATA_DIR, else the installed copy, else the source tree (data_paths.h).
 std::string toyWorldDir(const std::string &option) {
     try {
         return experiment::toyWorldDir(option);

@@ -23,7 +23,7 @@ int main(int argc, char **argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Inoculab"));
     QApplication::setOrganizationName(QStringLiteral("Inoculab"));
-    QApplication::setApplicationVersion(QStringLiteral(INOCULAB_VERSION));
+    QApplication::setApplicationVersion(QStringLiteral(INOCULAB_VERSION " (built against " INOCULAB_TORCH_BUILD ")"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Research workbench for inoculation prompting"));

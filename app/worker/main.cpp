@@ -33,7 +33,9 @@ int main(int argc, char **argv) {
     // with EPIPE and the run goes on to checkpoint, instead of dying with its step unsaved.
     std::signal(SIGPIPE, SIG_IGN);
 
-    CLI::App app{"Inoculab worker: run one job file", "inoculab-cli worker"};
+    CLI::App app{"Inoculab worker: run one job file", "inoculab-worker"};
+    app.set_version_flag("--version",
+                         std::string("inoculab-worker ") + INOCULAB_VERSION + " (built against " INOCULAB_TORCH_BUILD ")");
     std::string jobFile, progress = "jsonl";
     bool resume = false;
     app.add_option("--job", jobFile, "Job file (docs/worker-jobs.md)")->required()->check(CLI::ExistingFile);
