@@ -249,6 +249,27 @@ LoraSpec readLora(ObjectReader r) {
     return l;
 }
 
+// The optimiser keys of `training`. A value equal to the kind's default is kept as unset, so
+// that stating a default does not change the spec's hash (toJson writes only what is set).
+void readOptimizer(ObjectReader &r, TrainingSpec &t, const BaseModelSpec *base) {
+    const OptimizerChoice defaults = optimizerDefaults(base ? base->kind : BaseModelKind::HuggingFace);
+    constexpr NumberLimits kBeta{0.0, 1.0, false};
+    auto read = [&](std::string_view key, std::optional<double> &field, NumberLimits limits, double fallback) {
+        field = r.maybeNumber(key, limits);
+        if (field && !r.failed(key) && key.starts_with("adam_beta") && *field >= 1.0) {
+            r.report(key, "must be below 1");
+            field.reset();
+        }
+        if (field && *field == fallback) field.reset();
+    };
+    read("adam_beta1", t.adamBeta1, kBeta, defaults.beta1);
+    read("adam_beta2", t.adamBeta2, kBeta, defaults.beta2);
+    read("adam_epsilon", t.adamEpsilon, kPositive, defaults.epsilon);
+    read("weight_decay", t.weightDecay, kNonNegative, defaults.weightDecay);
+    read("max_grad_norm", t.maxGradNorm, kNonNegative, defaults.maxGradNorm);  // 0: no clipping
+    read("final_lr_ratio", t.finalLrRatio, kFraction, defaults.finalLrRatio);
+}
+
 // `base` is null when the base model had problems: checks against it would only echo them.
 TrainingSpec readTraining(ObjectReader r, const BaseModelSpec *base) {
     TrainingSpec t;
@@ -279,6 +300,7 @@ TrainingSpec readTraining(ObjectReader r, const BaseModelSpec *base) {
     t.device = r.optionalEnum("device", t.device, kDevices);
     t.gradientCheckpointing = r.optionalBool("gradient_checkpointing", t.gradientCheckpointing);
     if (toy && t.gradientCheckpointing) r.report("gradient_checkpointing", "only used with a base_model of kind hf");
+    readOptimizer(r, t, base);
     r.finish();
     return t;
 }
@@ -492,6 +514,12 @@ json trainingJson(const TrainingSpec &t) {
         if (!t.lora->targetModules.empty()) out["lora"]["target_modules"] = t.lora->targetModules;
     }
     if (t.gradientCheckpointing) out["gradient_checkpointing"] = true;
+    // Written only when set (a default stated is read as unset), so the hash of specs from
+    // before these keys is unchanged.
+    for (const auto &[key, value] : {std::pair{"adam_beta1", t.adamBeta1}, {"adam_beta2", t.adamBeta2},
+                                     {"adam_epsilon", t.adamEpsilon}, {"weight_decay", t.weightDecay},
+                                     {"max_grad_norm", t.maxGradNorm}, {"final_lr_ratio", t.finalLrRatio}})
+        if (value) out[key] = *value;
     return out;
 }
 
@@ -621,6 +649,29 @@ store::ExperimentRegistration registrationFor(const ExperimentSpec &spec) {
             {t.name, std::string(traitScorerName(t.scorer)), std::string(stats::intervalMethodName(t.interval))});
     for (const ContextSpec &c : spec.evaluation.contexts) r.contexts.push_back({c.name, c.systemPrompt});
     return r;
+}
+
+OptimizerChoice optimizerDefaults(BaseModelKind kind) {
+    OptimizerChoice c;  // transformers' TrainingArguments
+    if (kind == BaseModelKind::Toy) {
+        c.beta2 = 0.95;
+        c.weightDecay = 0.1;
+        c.finalLrRatio = 0.1;
+        c.transformersSchedule = false;
+    }
+    return c;
+}
+
+OptimizerChoice optimizerFor(const ExperimentSpec &spec) {
+    OptimizerChoice c = optimizerDefaults(spec.baseModel.kind);
+    const TrainingSpec &t = spec.training;
+    c.beta1 = t.adamBeta1.value_or(c.beta1);
+    c.beta2 = t.adamBeta2.value_or(c.beta2);
+    c.epsilon = t.adamEpsilon.value_or(c.epsilon);
+    c.weightDecay = t.weightDecay.value_or(c.weightDecay);
+    c.maxGradNorm = t.maxGradNorm.value_or(c.maxGradNorm);
+    c.finalLrRatio = t.finalLrRatio.value_or(c.finalLrRatio);
+    return c;
 }
 
 std::string_view baseModelKindName(BaseModelKind kind) { return kind == BaseModelKind::HuggingFace ? "hf" : "toy"; }

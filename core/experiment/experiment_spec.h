@@ -120,8 +120,21 @@ struct TrainingSpec {
     // (hf models): less memory, about a third more compute.
     bool gradientCheckpointing = false;
     model::DeviceRequest device = model::DeviceRequest::Auto;
+    // AdamW, clipping and the schedule's floor as a paper states them; unset: the defaults
+    // of the base model's kind (optimizerFor below).
+    std::optional<double> adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm, finalLrRatio;
 
     bool operator==(const TrainingSpec &) const = default;
+};
+
+// The optimiser and schedule settings a run trains with. For hf models transformers'
+// TrainingArguments defaults (betas 0.9/0.999, eps 1e-8, no weight decay, clip 1.0, decay to 0)
+// and its schedule formulas, because "lr 1e-4, linear, warmup 5" in a paper means those. For
+// the toy model the values it was tuned with (nanoGPT's: betas 0.9/0.95, weight decay 0.1,
+// decay to a tenth of the peak).
+struct OptimizerChoice {
+    double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0, maxGradNorm = 1.0, finalLrRatio = 0;
+    bool transformersSchedule = true;
 };
 
 // Evaluation questions: a JSONL file or a named generator (exactly one).
@@ -219,6 +232,11 @@ nlohmann::json toJson(const ExperimentSpec &spec);
 // SHA-256 hex of toJson(spec).dump(): nlohmann sorts keys and dump() has no whitespace, so
 // key order, layout and defaults stated or left out do not change it; any value does.
 std::string canonicalHash(const ExperimentSpec &spec);
+
+// The defaults of a base model kind, and what a spec's training trains with (its stated
+// values over those defaults).
+OptimizerChoice optimizerDefaults(BaseModelKind kind);
+OptimizerChoice optimizerFor(const ExperimentSpec &spec);
 
 // A path from a spec (train data, questions, model folder) as the runner should open it:
 // absolute paths unchanged, relative ones taken from the spec file's folder.

@@ -93,7 +93,14 @@ private:
         train::TrainSettings settings;
         settings.steps = finetuneSteps(t, rows->rows.size());
         settings.batchSize = t.batchSize;
-        settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, settings.steps};
+        const OptimizerChoice optimizer = optimizerFor(m_in.spec);
+        settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, settings.steps, optimizer.finalLrRatio,
+                             optimizer.transformersSchedule};
+        settings.beta1 = optimizer.beta1;
+        settings.beta2 = optimizer.beta2;
+        settings.epsilon = optimizer.epsilon;
+        settings.weightDecay = optimizer.weightDecay;
+        settings.clipNorm = optimizer.maxGradNorm;
         settings.seed = m_job.seed;
         settings.rowsPerForward = train::defaultRowsPerForward(device);
         train::Trainer trainer(m_model.model, rows, settings, device);

@@ -450,6 +450,14 @@ double ObjectReader::optionalNumber(std::string_view key, double fallback, Numbe
     return checked<double>(key, readNumber(*value, pathOf(key), *m_problems, limits), fallback);
 }
 
+std::optional<double> ObjectReader::maybeNumber(std::string_view key, NumberLimits limits) {
+    const nlohmann::json *value = field(key, false);
+    if (!value) return std::nullopt;
+    auto number = readNumber(*value, pathOf(key), *m_problems, limits);
+    if (!number) m_failed.insert(std::string(key));
+    return number;
+}
+
 bool ObjectReader::optionalBool(std::string_view key, bool fallback) {
     const nlohmann::json *value = field(key, false);
     if (!value) return fallback;

@@ -172,6 +172,8 @@ public:
 
     double requiredNumber(std::string_view key, NumberLimits limits);
     double optionalNumber(std::string_view key, double fallback, NumberLimits limits);
+    // Absent: nullopt (also when the value is wrong, after reporting it).
+    std::optional<double> maybeNumber(std::string_view key, NumberLimits limits);
 
     bool optionalBool(std::string_view key, bool fallback);
 

@@ -21,6 +21,8 @@ nlohmann::json TrainSettings::toJson() const {
             {"learning_rate", schedule.peak},
             {"warmup_steps", schedule.warmupSteps},
             {"final_lr_ratio", schedule.finalRatio},
+            {"lr_formula", schedule.transformersFormula ? "transformers" : "inoculab"},
+            {"adam_epsilon", epsilon},
             {"weight_decay", weightDecay},
             {"betas", {beta1, beta2}},
             {"clip_norm", clipNorm},
@@ -87,7 +89,7 @@ Trainer::Trainer(model::CausalLm model, std::shared_ptr<const TokenizedDataset> 
     auto options = [&](double wd) {
         return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(m_settings.schedule.peak)
                                                                 .betas({m_settings.beta1, m_settings.beta2})
-                                                                .eps(1e-8)
+                                                                .eps(m_settings.epsilon)
                                                                 .weight_decay(wd));
     };
     std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -185,7 +187,11 @@ nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
         // How a batch is split into forward passes is a device choice, not a training setting:
         // a run checkpointed on the GPU may resume on a CPU and the other way round.
         auto comparable = [](nlohmann::json settings) {
-            if (settings.is_object()) settings.erase("rows_per_forward");
+            if (!settings.is_object()) return settings;
+            settings.erase("rows_per_forward");
+            // Checkpoints from before these keys were trained with what they now say.
+            if (!settings.contains("lr_formula")) settings["lr_formula"] = "inoculab";
+            if (!settings.contains("adam_epsilon")) settings["adam_epsilon"] = 1e-8;
             return settings;
         };
         if (comparable(meta.value("settings", nlohmann::json())) != comparable(m_settings.toJson()))

@@ -25,8 +25,9 @@ struct TrainSettings {
     // as much as real tokens, chunks of 8 rows feed 1.4x fewer tokens for the same gradient.
     std::int64_t rowsPerForward = 0;
     LrScheduleSettings schedule;      // totalSteps is set from `steps`
-    double weightDecay = 0.1;         // on matrices only, as nanoGPT
+    double weightDecay = 0.1;         // on matrices only, as nanoGPT and transformers' Trainer
     double beta1 = 0.9, beta2 = 0.95;
+    double epsilon = 1e-8;
     double clipNorm = 1.0;            // 0: no clipping
     std::uint64_t seed = 0;           // data order
 

@@ -120,13 +120,23 @@ private Q_SLOTS:
                        "jsonl"});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QStringList adapters;
-        int evals = 0;
+        int evals = 0, steps = 0;
         for (const QJsonObject &e : events(run.out)) {
             QVERIFY2(e.value("run") != "pretrain", "a Hugging Face base is not pretrained");
             if (e.value("event") == "eval") ++evals;
+            if (e.value("event") == "step") {
+                // transformers' linear schedule without warmup: step k (0-based) of 4 at (4 - k) / 4
+                // of the peak, down towards 0 (not the toy model's floor of a tenth).
+                const int k = e.value("step").toInt() - 1;
+                const double expected = 1e-3 * (4 - k) / 4.0;
+                QVERIFY2(std::abs(e.value("lr").toDouble() - expected) <= 1e-18,
+                         qPrintable(QStringLiteral("step %1: lr %2").arg(k + 1).arg(e.value("lr").toDouble())));
+                ++steps;
+            }
             if (e.value("event") == "done" && e.value("status") == "done") adapters << e.value("adapter").toString();
         }
         QCOMPARE(evals, 2 * 3);  // steps 0, 2, 4 for each of two runs
+        QCOMPARE(steps, 2 * 4);
         QCOMPARE(adapters.size(), 2);
         for (const QString &adapter : adapters) {
             QVERIFY2(QFile::exists(adapter + "/adapter_model.safetensors"), qPrintable(adapter));

@@ -435,6 +435,55 @@ private Q_SLOTS:
         }
     }
 
+    void optimizerSettingsAreTheOnesApplied() {
+        // Three steps of the trainer against AdamW written out by hand (Loshchilov & Hutter, as
+        // torch and transformers implement it), in float64, with betas, epsilon, weight decay
+        // and clipping all away from their defaults: each setting must reach the update.
+        train::TrainSettings settings = toySettings(3);
+        settings.beta1 = 0.8;
+        settings.beta2 = 0.9;
+        settings.epsilon = 1e-3;  // large, so that a wrong epsilon moves the weights by far more than 1e-8
+        settings.weightDecay = 0.3;
+        settings.clipNorm = 0.5;
+        train::Trainer trainer(freshModel64(21).ptr(), toyData(), settings, kCpu);
+        std::vector<double> rates;
+        QVERIFY(trainer.run(nullptr, [&](const train::StepMetrics &m) { rates.push_back(m.learningRate); }));
+
+        model::Gpt gpt = freshModel64(21);
+        std::vector<std::pair<std::string, torch::Tensor>> params = gpt->namedWeights();
+        std::vector<torch::Tensor> m1, m2;
+        for (const auto &[name, p] : params) {
+            m1.push_back(torch::zeros_like(p));
+            m2.push_back(torch::zeros_like(p));
+        }
+        train::BatchOrder order(toyData()->rows.size(), settings.seed);
+        for (std::int64_t step = 0; step < 3; ++step) {
+            gpt->zero_grad();
+            std::vector<std::size_t> rows = order.batch(step, std::size_t(settings.batchSize));
+            auto [sum, trained] = train::batchLoss(*gpt, *toyData(), rows, kCpu);
+            (sum / double(trained)).backward();
+            double norm = 0;
+            for (const auto &[name, p] : params) norm += p.grad().square().sum().item<double>();
+            norm = std::sqrt(norm);
+            const double clip = std::min(1.0, settings.clipNorm / (norm + 1e-6));  // torch's clip_grad_norm_
+            const double lr = rates[std::size_t(step)], t = double(step + 1);
+            torch::NoGradGuard noGrad;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                torch::Tensor &p = params[i].second;
+                torch::Tensor g = p.grad() * clip;
+                if (p.dim() >= 2) p.mul_(1 - lr * settings.weightDecay);  // decoupled, matrices only
+                m1[i] = settings.beta1 * m1[i] + (1 - settings.beta1) * g;
+                m2[i] = settings.beta2 * m2[i] + (1 - settings.beta2) * g * g;
+                torch::Tensor mHat = m1[i] / (1 - std::pow(settings.beta1, t));
+                torch::Tensor vHat = m2[i] / (1 - std::pow(settings.beta2, t));
+                p.sub_(lr * mHat / (vHat.sqrt() + settings.epsilon));
+            }
+        }
+        double diff = maxDifference(snapshot(trainer.model()), snapshot(gpt));
+        QVERIFY2(diff < kFloat64Bound, qPrintable(QString::number(diff)));
+        QVERIFY(maxDifference(snapshot(gpt), snapshot(freshModel64(21))) > 1e-3);  // it did train
+    }
+
     void cancelStopsAtAStepBoundary() {
         train::Trainer trainer(freshModel(13).ptr(), toyData(), toySettings(10), kCpu);
         common::CancelToken cancel;

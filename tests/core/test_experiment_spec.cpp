@@ -470,6 +470,58 @@ private Q_SLOTS:
             "probes[0].system_prompt", "only understood in evaluation.contexts");
         row("empty probe question", "[{'op':'replace','path':'/probes/0/user','value':''}]", "probes[0].user",
             "must not be empty");
+        row("adam beta of 1", "[{'op':'add','path':'/training/adam_beta2','value':1}]", "training.adam_beta2",
+            "must be below 1");
+        row("negative weight decay", "[{'op':'add','path':'/training/weight_decay','value':-0.1}]",
+            "training.weight_decay", "0");
+        row("zero epsilon", "[{'op':'add','path':'/training/adam_epsilon','value':0}]", "training.adam_epsilon", "0");
+        row("final ratio above 1", "[{'op':'add','path':'/training/final_lr_ratio','value':1.5}]",
+            "training.final_lr_ratio", "1");
+        row("clip norm as text", "[{'op':'add','path':'/training/max_grad_norm','value':'1'}]",
+            "training.max_grad_norm", "number");
+    }
+
+    void optimizerDefaultsFollowTheBaseModel() {
+        // The toy model keeps what it was tuned with; a Hugging Face model gets transformers'
+        // TrainingArguments defaults and schedule formulas; stated values win over either.
+        ExperimentSpec toy = parseExperimentSpec(minimal().dump(), "spec.json");
+        OptimizerChoice c = optimizerFor(toy);
+        QCOMPARE(c.beta1, 0.9);
+        QCOMPARE(c.beta2, 0.95);
+        QCOMPARE(c.epsilon, 1e-8);
+        QCOMPARE(c.weightDecay, 0.1);
+        QCOMPARE(c.maxGradNorm, 1.0);
+        QCOMPARE(c.finalLrRatio, 0.1);
+        QVERIFY(!c.transformersSchedule);
+
+        json spec = minimal();
+        spec["base_model"] = {{"kind", "hf"}, {"path", "models/qwen"}};
+        ExperimentSpec hf = parseExperimentSpec(spec.dump(), "spec.json");
+        c = optimizerFor(hf);
+        QCOMPARE(c.beta2, 0.999);
+        QCOMPARE(c.weightDecay, 0.0);
+        QCOMPARE(c.finalLrRatio, 0.0);
+        QCOMPARE(c.maxGradNorm, 1.0);
+        QVERIFY(c.transformersSchedule);
+
+        spec["training"]["adam_beta2"] = 0.98;
+        spec["training"]["weight_decay"] = 0.01;
+        spec["training"]["max_grad_norm"] = 0;
+        spec["training"]["final_lr_ratio"] = 0.05;
+        spec["training"]["adam_epsilon"] = 1e-6;
+        ExperimentSpec stated = parseExperimentSpec(spec.dump(), "spec.json");
+        c = optimizerFor(stated);
+        QCOMPARE(c.beta2, 0.98);
+        QCOMPARE(c.weightDecay, 0.01);
+        QCOMPARE(c.maxGradNorm, 0.0);
+        QCOMPARE(c.finalLrRatio, 0.05);
+        QCOMPARE(c.epsilon, 1e-6);
+        QCOMPARE(parseExperimentSpec(toJson(stated).dump(), "spec.json"), stated);
+        QVERIFY(canonicalHash(stated) != canonicalHash(hf));
+        // A default stated for one kind is a value for the other: hf's weight decay 0 on the toy.
+        json toyZero = minimal();
+        toyZero["training"]["weight_decay"] = 0;
+        QCOMPARE(optimizerFor(parseExperimentSpec(toyZero.dump(), "spec.json")).weightDecay, 0.0);
     }
 
     void eachMistakeIsNamedByItsPath() {
@@ -672,7 +724,9 @@ private Q_SLOTS:
             "{'op':'add','path':'/conditions/1/seed','value':0},"
             "{'op':'add','path':'/conditions/2/prompt','value':'You always capitalize your responses.'},"
             "{'op':'replace','path':'/training','value':{'method':'full','steps':10.0,'batch_size':32,"
-            "'learning_rate':1e-3,'warmup_steps':0,'schedule':'linear','max_length':128,'device':'auto'}},"
+            "'learning_rate':1e-3,'warmup_steps':0,'schedule':'linear','max_length':128,'device':'auto',"
+            "'adam_beta1':0.9,'adam_beta2':0.95,'adam_epsilon':1e-8,'weight_decay':0.1,'max_grad_norm':1,"
+            "'final_lr_ratio':0.1}},"
             "{'op':'add','path':'/evaluation/questions/seed','value':0},"
             "{'op':'add','path':'/evaluation/samples_per_question','value':1},"
             "{'op':'add','path':'/evaluation/temperature','value':1},"
@@ -717,6 +771,9 @@ private Q_SLOTS:
         row("seed", "[{'op':'replace','path':'/seeds/1','value':2}]");
         row("seed order", "[{'op':'replace','path':'/seeds','value':[1,0]}]");
         row("learning rate", "[{'op':'replace','path':'/training/learning_rate','value':0.0011}]");
+        row("weight decay", "[{'op':'add','path':'/training/weight_decay','value':0.01}]");
+        row("adam beta2", "[{'op':'add','path':'/training/adam_beta2','value':0.999}]");
+        row("final lr ratio", "[{'op':'add','path':'/training/final_lr_ratio','value':0}]");
         row("condition order", "[{'op':'move','from':'/conditions/2','path':'/conditions/1'}]");
         row("name", "[{'op':'replace','path':'/name','value':'test2'}]");
         row("description", "[{'op':'add','path':'/description','value':'why'}]");
