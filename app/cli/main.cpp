@@ -7,6 +7,7 @@
 #include "model_info.h"
 #include "model_tokenize.h"
 #include "results_commands.h"
+#include "system_commands.h"
 #include "toyworld_commands.h"
 
 #include "common/input_error.h"
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
     cli::addWorkerCommand(app, action, argc, argv);
     cli::addResultsCommands(app, action);
     cli::addToyworldCommands(app, action, g_cancel);
+    cli::addSystemCommands(app, action);
     CLI::App *modelCommand =
         app.add_subcommand("model", "Inspect Hugging Face model folders, safetensors files and tokenizers");
     modelCommand->require_subcommand(1);

@@ -6,6 +6,7 @@
 #include "experiment/finetune_run.h"
 #include "model/device.h"
 #include "store/sqlite_db.h"
+#include "system/system_report.h"
 
 #include <torch/torch.h>
 #include <CLI/CLI.hpp>
@@ -36,9 +37,12 @@ int main(int argc, char **argv) {
     CLI::App app{"Inoculab worker: run one job file", "inoculab-worker"};
     app.set_version_flag("--version",
                          std::string("inoculab-worker ") + INOCULAB_VERSION + " (built against " INOCULAB_TORCH_BUILD ")");
-    std::string jobFile, progress = "jsonl";
+    std::string jobFile, progress = "jsonl", systemInfo;
     bool resume = false;
-    app.add_option("--job", jobFile, "Job file (docs/worker-jobs.md)")->required()->check(CLI::ExistingFile);
+    app.add_option("--job", jobFile, "Job file (docs/worker-jobs.md)")->check(CLI::ExistingFile);
+    app.add_option("--system-info", systemInfo,
+                   "Print what this worker trains on (libtorch, CUDA, GPUs, BLAS, threads) and exit: json or text")
+        ->check(CLI::IsMember({"json", "text"}));
     app.add_flag("--resume", resume, "Continue from the run's checkpoint when there is one");
     app.add_option("--progress", progress, "jsonl: one JSON object per line on stdout; none")
         ->check(CLI::IsMember({"jsonl", "none"}))
@@ -47,6 +51,20 @@ int main(int argc, char **argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {
         return app.exit(e) == 0 ? 0 : 1;
+    }
+    if (!systemInfo.empty()) {
+        try {
+            nlohmann::json report = system::systemReport(INOCULAB_VERSION, INOCULAB_TORCH_BUILD);
+            std::cout << (systemInfo == "json" ? report.dump(2) + "\n" : system::formatSystemReport(report));
+            return 0;
+        } catch (const common::InputError &e) {
+            std::cerr << e.what() << '\n';
+            return 2;
+        }
+    }
+    if (jobFile.empty()) {
+        std::cerr << "--job is required\n" << app.help();
+        return 1;
     }
 
     experiment::EventSink events;
