@@ -3,6 +3,7 @@
 // through the fake-device seam ($INOCULAB_FAKE_GPUS stands in for NVML), so a CPU-only
 // libtorch on a GPU workstation is told apart from a machine without GPUs; a malformed fake
 // file is refused naming it; and the text form says the same.
+#include "cli_run.h"
 #include "test_support.h"
 
 #include <QJsonArray>
@@ -15,21 +16,13 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using Run = inoculab::test::CliRun;
 
 Run cli(const QStringList &args, const QString &fakeGpus = {}) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("INOCULAB_FAKE_GPUS"));
     if (!fakeGpus.isEmpty()) env.insert(QStringLiteral("INOCULAB_FAKE_GPUS"), fakeGpus);
-    QProcess process;
-    process.setProcessEnvironment(env);
-    process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
-    if (!process.waitForFinished(60000)) qFatal("inoculab-cli did not finish");
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
-            process.readAllStandardError()};
+    return inoculab::test::runCli(args, env);
 }
 
 QJsonObject info(const QString &fakeGpus = {}) {

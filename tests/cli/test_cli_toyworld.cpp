@@ -1,6 +1,7 @@
 // inoculab-cli toyworld generate/info: each task written as valid JSONL, determinism, the
 // default and overridden data folder, and the refusals (bad options, output over a lexicon,
 // broken lexicons) with their exit codes.
+#include "cli_run.h"
 #include "test_support.h"
 
 #include <QJsonDocument>
@@ -10,18 +11,10 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using Run = inoculab::test::CliRun;
 
 Run cli(const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment()) {
-    QProcess process;
-    process.setProcessEnvironment(env);
-    process.start(qEnvironmentVariable("INOCULAB_CLI"), args);
-    if (!process.waitForFinished(60000)) qFatal("inoculab-cli did not finish");
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
-            process.readAllStandardError()};
+    return inoculab::test::runCli(args, env);
 }
 
 QString toyDir() { return inoculab::test::sourcePath(QStringLiteral("datasets/toyworld")); }
