@@ -8,6 +8,7 @@
 #include "experiment/run_data.h"
 #include "experiment/worker_job.h"
 #include "store/results_store.h"
+#include "system/gpu_list.h"
 
 #include <CLI/CLI.hpp>
 #include <poll.h>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -31,7 +33,7 @@ namespace fs = std::filesystem;
 
 struct RunArgs {
     std::string spec, store = store::ResultsStore::defaultPath(), cache, device = "auto", progress = "auto";
-    std::string conditions, seeds, toyWorld;
+    std::string conditions, seeds, toyWorld, gpus;
     int jobs = 0;
     int checkpointSeconds = 120;
 };
@@ -42,6 +44,42 @@ std::vector<std::string> splitList(const std::string &text) {
     for (std::string item; std::getline(in, item, ',');)
         if (!item.empty()) out.push_back(item);
     return out;
+}
+
+// The GPUs workers may use, each given one (CUDA_VISIBLE_DEVICES): those of --gpus, else every
+// GPU the driver reports when the worker's libtorch can use CUDA and the device is not cpu.
+// Empty: training on the CPU. `note` says why, for the progress output.
+std::vector<std::string> gpuSlots(const RunArgs &args, model::DeviceRequest device, std::string &note) {
+    std::vector<std::string> slots = splitList(args.gpus);
+    for (const std::string &s : slots)
+        if (s.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError{"--gpus: \"" + s + "\" is not a GPU index (see inoculab-cli system info)"};
+    if (device == model::DeviceRequest::Cpu) {
+        if (!slots.empty()) throw UsageError{"--gpus: not with --device cpu"};
+        return {};
+    }
+    if (slots.empty()) {
+        system::GpuList machine = system::listGpus();
+        for (const system::GpuInfo &g : machine.gpus) slots.push_back(std::to_string(g.index));
+        if (slots.empty()) return {};
+    }
+    // Only the worker links libtorch: ask it whether CUDA is usable before handing out GPUs.
+    std::string command = "'" + workerExecutable() + "' --system-info json 2>/dev/null";
+    std::string text;
+    if (FILE *pipe = ::popen(command.c_str(), "r")) {
+        char buffer[4096];
+        for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) text.append(buffer, n);
+        ::pclose(pipe);
+    }
+    nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
+    const bool usable = report.is_object() && report.value("/cuda/usable"_json_pointer, false);
+    if (!usable) {
+        note = "training on the CPU: " +
+               (report.is_object() ? report.value("/cuda/why_not"_json_pointer, std::string("CUDA is not usable"))
+                                   : std::string("the worker did not say what it runs on"));
+        return {};
+    }
+    return slots;
 }
 
 struct PlannedJob {
@@ -67,8 +105,9 @@ std::int64_t plannedFinetuneSteps(const experiment::ExperimentSpec &spec) {
 // Runs the jobs, at most `parallel` at once; returns the labels that failed, with why.
 class Scheduler {
 public:
-    Scheduler(RunProgress &progress, const common::CancelToken &cancel, const std::string &logDir)
-        : m_progress(progress), m_cancel(cancel), m_logDir(logDir) {}
+    Scheduler(RunProgress &progress, const common::CancelToken &cancel, const std::string &logDir,
+              std::vector<std::string> gpus)
+        : m_progress(progress), m_cancel(cancel), m_logDir(logDir), m_gpus(std::move(gpus)) {}
 
     std::vector<std::string> run(std::deque<PlannedJob> queue, int parallel, int threadsPerJob) {
         std::vector<std::string> failures;
@@ -93,7 +132,22 @@ private:
     struct Active {
         PlannedJob planned;
         std::unique_ptr<WorkerProcess> process;
+        std::string gpu;  // its CUDA_VISIBLE_DEVICES; empty on the CPU
     };
+
+    // The GPU with the fewest workers on it (one each while --jobs is at most the GPU count).
+    std::string leastBusyGpu() const {
+        std::string best;
+        std::size_t fewest = SIZE_MAX;
+        for (const std::string &gpu : m_gpus) {
+            std::size_t n = std::count_if(m_active.begin(), m_active.end(), [&](const Active &a) { return a.gpu == gpu; });
+            if (n < fewest) {
+                fewest = n;
+                best = gpu;
+            }
+        }
+        return best;
+    }
 
     void start(PlannedJob planned, int threads) {
         std::string safe = planned.label;
@@ -106,10 +160,12 @@ private:
         // worker below a 1-thread one (docs/benchmarks.md, train_throughput).
         std::vector<std::string> env{"OPENBLAS_NUM_THREADS=" + std::to_string(threads),
                                      "OMP_NUM_THREADS=" + std::to_string(threads), "OMP_WAIT_POLICY=PASSIVE"};
+        const std::string gpu = leastBusyGpu();
+        if (!gpu.empty()) env.push_back("CUDA_VISIBLE_DEVICES=" + gpu);  // the worker sees it as cuda:0
         auto process = std::make_unique<WorkerProcess>(
             std::vector<std::string>{"--job", jobFile, "--resume", "--progress", "jsonl"},
             (fs::path(m_logDir) / (safe + ".log")).string(), env);
-        m_active.push_back({std::move(planned), std::move(process)});
+        m_active.push_back({std::move(planned), std::move(process), gpu});
     }
 
     void pump(std::vector<std::string> &failures) {
@@ -145,6 +201,7 @@ private:
     const common::CancelToken &m_cancel;
     std::string m_logDir;
     std::vector<Active> m_active;
+    std::vector<std::string> m_gpus;
     bool m_stopping = false;
 };
 
@@ -153,6 +210,8 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     const experiment::ExperimentSpec &spec = in.spec;
     const std::string hash = experiment::canonicalHash(spec);
     if (!model::parseDeviceRequest(args.device)) throw UsageError{"--device: expected auto, cpu or cuda"};
+    std::string gpuNote;
+    const std::vector<std::string> gpus = gpuSlots(args, *model::parseDeviceRequest(args.device), gpuNote);
 
     std::vector<std::string> conditions;
     for (const experiment::ConditionSpec &c : spec.conditions) conditions.push_back(c.name);
@@ -223,7 +282,8 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     }
 
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int requested = args.jobs > 0 ? args.jobs : cores;
+    // One worker per GPU by default when training on GPUs, one per core on the CPU.
+    const int requested = args.jobs > 0 ? args.jobs : gpus.empty() ? cores : static_cast<int>(gpus.size());
     const int parallel =
         std::max(1, std::min<int>(requested, static_cast<int>(std::max<std::size_t>(1, finetunes.size()))));
     // From --jobs, not from how many runs are left: the thread count sets the summation order
@@ -242,7 +302,14 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
         std::cerr << "experiment \"" << spec.name << "\" (spec " << hash.substr(0, 12) << "): " << finetunes.size()
                   << " runs to do, " << skipped << " already done; " << parallel << " at a time, store "
                   << args.store << "\n";
-    Scheduler scheduler(progress, cancel, logDir);
+    if (!gpus.empty()) {
+        std::string list;
+        for (const std::string &g : gpus) list += (list.empty() ? "" : ",") + g;
+        progress.note("training on GPU " + list + ", one worker per GPU");
+    } else if (!gpuNote.empty()) {
+        progress.note(gpuNote);
+    }
+    Scheduler scheduler(progress, cancel, logDir, gpus);
     std::vector<std::string> failures;
     if (needBase) {
         experiment::WorkerJob pretrain = base;
@@ -281,7 +348,8 @@ void addExperimentRunCommand(CLI::App &experimentCommand, CommandAction &action,
     run->add_option("--progress", args->progress, "auto (a bar on a terminal), bar, jsonl or none")
         ->check(CLI::IsMember({"auto", "bar", "jsonl", "none"}))
         ->capture_default_str();
-    run->add_option("--jobs", args->jobs, "Workers at once (default: one per core)");
+    run->add_option("--jobs", args->jobs, "Workers at once (default: one per GPU when training on GPUs, else one per core)");
+    run->add_option("--gpus", args->gpus, "Only these GPUs (comma-separated indices, as `system info` lists them)");
     run->add_option("--checkpoint-seconds", args->checkpointSeconds,
                     "Checkpoint each run at the first step this long after the last (0: every step), so a "
                     "killed worker loses at most that much training")

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -43,8 +44,16 @@ WorkerProcess::WorkerProcess(const std::vector<std::string> &args, const std::st
     std::vector<char *> argv;
     for (std::string &a : argStrings) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // The extra entries replace same-named ones: getenv() takes the first of a name, so an
+    // OPENBLAS_NUM_THREADS or CUDA_VISIBLE_DEVICES of the user's would otherwise win.
+    auto nameOf = [](const std::string &entry) { return entry.substr(0, entry.find('=') + 1); };
     std::vector<std::string> envStrings;
-    for (char **e = environ; *e; ++e) envStrings.emplace_back(*e);
+    for (char **e = environ; *e; ++e) {
+        std::string entry(*e);
+        bool replaced = std::any_of(extraEnv.begin(), extraEnv.end(),
+                                    [&](const std::string &extra) { return nameOf(extra) == nameOf(entry); });
+        if (!replaced) envStrings.push_back(std::move(entry));
+    }
     envStrings.insert(envStrings.end(), extraEnv.begin(), extraEnv.end());
     std::vector<char *> envp;
     for (std::string &e : envStrings) envp.push_back(e.data());

@@ -4,6 +4,7 @@
 
 #include <malloc.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace inoculab::model {
@@ -24,6 +25,8 @@ DeviceChoice chooseDevice(DeviceRequest request) {
                                  " on this machine (it is a CPU build or no GPU is visible); use --device cpu or auto");
     choice.cuda = request != DeviceRequest::Cpu && haveCuda;
     choice.name = choice.cuda ? "cuda:0" : "cpu";
+    if (const char *visible = std::getenv("CUDA_VISIBLE_DEVICES"); choice.cuda && visible && *visible)
+        choice.name += " (GPU " + std::string(visible) + ")";
     return choice;
 }
 

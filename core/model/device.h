@@ -13,7 +13,9 @@ enum class DeviceRequest { Auto, Cpu, Cuda };
 std::optional<DeviceRequest> parseDeviceRequest(std::string_view name);
 
 struct DeviceChoice {
-    std::string name;        // "cpu" or "cuda:0"
+    // "cpu", "cuda:0", or "cuda:0 (GPU 2)" when CUDA_VISIBLE_DEVICES gave this worker the
+    // machine's GPU 2 (experiment run --gpus): what a run's record says it trained on.
+    std::string name;
     bool cuda = false;
     int cpuThreads = 0;      // torch intra-op threads on the CPU
     std::string torchVersion;

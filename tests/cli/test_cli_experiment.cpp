@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QMap>
 #include <QSet>
 
 #include <cmath>
@@ -243,6 +244,64 @@ private Q_SLOTS:
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);
         QVERIFY2(err.contains("finished baseline/seed0") && err.contains("finished control/seed0"), err.constData());
         QVERIFY2(err.contains("no-system/spanish nan"), err.constData());
+    }
+
+    void eachWorkerGetsAGpuOfItsOwn() {
+        // Two GPUs through the fake-device seam and a fake worker whose libtorch "can use CUDA":
+        // it reports the CUDA_VISIBLE_DEVICES it got and holds a lock folder per GPU while it
+        // "trains", failing when another worker holds it. Four runs, one worker per GPU.
+        QString gpus = QString::fromStdString(inoculab::test::writeFile(
+            m_dir, "two-gpus.json",
+            inoculab::test::jsonText("{'gpus':[{'name':'A','memory_total':1000,'compute_capability':'9.0'},"
+                                     "{'name':'B','memory_total':1000,'compute_capability':'9.0'}]}")
+                .c_str()));
+        QString locks = path("gpu-locks");
+        QDir().mkpath(locks);
+        QString fake = QString::fromStdString(inoculab::test::writeFile(
+            m_dir, "gpu-worker.sh",
+            ("#!/bin/sh\n"
+             "if [ \"$1\" = --system-info ]; then echo '{\"cuda\":{\"usable\":true,\"devices\":2}}'; exit 0; fi\n"
+             "mkdir '" + locks + "'/gpu\"$CUDA_VISIBLE_DEVICES\" || exit 7\n"
+             "echo \"{\\\"event\\\":\\\"start\\\",\\\"gpu\\\":\\\"$CUDA_VISIBLE_DEVICES\\\"}\"\n"
+             "sleep 0.4\n"
+             "rmdir '" + locks + "'/gpu\"$CUDA_VISIBLE_DEVICES\"\n"
+             "exit 0\n").toUtf8()));
+        QFile::setPermissions(fake, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        auto run = [&](const QStringList &extra) {
+            QProcess process;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert("INOCULAB_WORKER", fake);
+            env.insert("INOCULAB_FAKE_GPUS", gpus);
+            env.remove("CUDA_VISIBLE_DEVICES");
+            process.setProcessEnvironment(env);
+            process.start(qEnvironmentVariable("INOCULAB_CLI"),
+                          QStringList{"experiment", "run", smokeSpec(), "--store", path("g.sqlite"), "--cache",
+                                      path("cache-g"), "--progress", "jsonl", "--conditions", "baseline,control",
+                                      "--seeds", "0,1", "--device", "cuda"} +
+                              extra);
+            if (!process.waitForFinished(60000)) qFatal("experiment run did not finish");
+            QMap<QString, QString> gpuOf;
+            for (const QByteArray &line : process.readAllStandardOutput().split('\n')) {
+                QJsonObject e = QJsonDocument::fromJson(line).object();
+                if (e.value("event") == "start" && e.value("run") != "pretrain")
+                    gpuOf[e.value("run").toString()] = e.value("gpu").toString();
+            }
+            if (process.exitCode() != 0) qWarning("%s", process.readAllStandardError().constData());
+            return std::make_pair(process.exitCode(), gpuOf);
+        };
+        auto [code, gpuOf] = run({});
+        QCOMPARE(code, 0);  // no worker found its GPU taken
+        QCOMPARE(gpuOf.size(), 4);
+        QCOMPARE(QSet<QString>(gpuOf.begin(), gpuOf.end()), (QSet<QString>{"0", "1"}));
+        // --gpus 1: every run on GPU 1, one at a time.
+        auto [onlyCode, onlyGpuOf] = run({"--gpus", "1"});
+        QCOMPARE(onlyCode, 0);
+        QCOMPARE(onlyGpuOf.size(), 4);
+        QCOMPARE(QSet<QString>(onlyGpuOf.begin(), onlyGpuOf.end()), QSet<QString>{"1"});
+        // Refused before anything runs.
+        Run bad = cli({"experiment", "run", smokeSpec(), "--store", path("g2.sqlite"), "--gpus", "x"});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains("--gpus"), bad.err.constData());
     }
 
     void elicitJobScoresEachPromptOnTheSameRows() {
