@@ -36,6 +36,7 @@ struct RunArgs {
     std::string conditions, seeds, toyWorld, gpus;
     int jobs = 0;
     int checkpointSeconds = 120;
+    bool rejudge = false;
 };
 
 std::vector<std::string> splitList(const std::string &text) {
@@ -254,6 +255,7 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     base.device = *model::parseDeviceRequest(args.device);
     base.toyWorldDir = args.toyWorld;
     base.checkpointSeconds = args.checkpointSeconds;
+    base.rejudge = args.rejudge;
 
     std::deque<PlannedJob> finetunes;
     std::size_t skipped = 0;
@@ -355,6 +357,8 @@ void addExperimentRunCommand(CLI::App &experimentCommand, CommandAction &action,
                     "killed worker loses at most that much training")
         ->check(CLI::Range(0, 86400))
         ->capture_default_str();
+    run->add_flag("--rejudge", args->rejudge,
+                  "Ask the judges again for the runs this starts, even where the store has their verdict");
     run->add_option("--data-dir", args->toyWorld, "The toy world's folder (default: the built-in one)");
     run->callback([&action, &cancel, args] { action = [args, &cancel] { return runExperiment(*args, cancel); }; });
 }

@@ -6,6 +6,7 @@
 #include "common/input_error.h"
 #include "store/results_queries.h"
 #include "store/results_store.h"
+#include "store/sample_queries.h"
 #include "store/summary_export.h"
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -93,9 +95,13 @@ int runSummary(const std::string &path, const std::string &experiment, const std
                           row.perSeed[i]);
             perSeed += value;
         }
-        std::printf("%-24s %-14s %-12s %7.3f  %-18s %-9s %s\n", row.condition.c_str(), row.context.c_str(),
+        std::string excluded;
+        if (row.undefined || row.dropped)
+            excluded = "  (left out: " + std::to_string(row.undefined) + " undefined, " + std::to_string(row.dropped) +
+                       " dropped)";
+        std::printf("%-24s %-14s %-12s %7.3f  %-18s %-9s %s%s\n", row.condition.c_str(), row.context.c_str(),
                     row.trait.c_str(), row.interval.mean, bounds(row.interval).c_str(),
-                    std::string(stats::intervalMethodName(row.method)).c_str(), perSeed.c_str());
+                    std::string(stats::intervalMethodName(row.method)).c_str(), perSeed.c_str(), excluded.c_str());
     }
     return kExitOk;
 }
@@ -115,15 +121,67 @@ int runExport(const std::string &path, const std::string &experiment, const std:
     return kExitOk;
 }
 
+nlohmann::ordered_json nullable(const std::optional<double> &value) {
+    return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+// `scores` maps each trait to {value, judge_score, judge_mass, dropped}; the judge's fields are
+// null for traits a rule scores.
+nlohmann::ordered_json sampleJson(const store::SampleRow &row) {
+    nlohmann::ordered_json scores = nlohmann::ordered_json::object();
+    for (const store::SampleScore &s : row.scores)
+        scores[s.trait] = {{"value", nullable(s.value)},
+                           {"judge_score", s.judged ? nullable(s.judgeScore) : nullptr},
+                           {"judge_mass", s.judged ? nlohmann::ordered_json(s.judgeMass) : nullptr},
+                           {"dropped", s.judged ? nlohmann::ordered_json(s.dropped) : nullptr}};
+    return {{"condition", row.condition}, {"seed", row.seed},         {"step", row.step},
+            {"context", row.context},     {"question", row.question}, {"answer", row.answer},
+            {"scores", scores}};
+}
+
+int runSamples(const std::string &path, const std::string &experiment, const store::SampleFilter &filter, bool json) {
+    ResultsStore store = openForReading(path);
+    store::ExperimentRecord e = findExperiment(store, experiment);
+    std::vector<store::SampleRow> rows = store::evaluationSamples(store, e.id, filter);
+    if (json) {
+        // One array, written element by element: a store may hold millions of answers.
+        std::cout << "[";
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            std::cout << (i ? ",\n  " : "\n  ") << sampleJson(rows[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        std::cout << (rows.empty() ? "]\n" : "\n]\n");
+        return kExitOk;
+    }
+    for (const store::SampleRow &row : rows) {
+        std::printf("%s seed %llu step %lld %s q%lld.%lld\n", row.condition.c_str(), (unsigned long long)row.seed,
+                    (long long)row.step, row.context.c_str(), (long long)row.questionIndex, (long long)row.sampleIndex);
+        std::printf("  Q: %s\n  A: %s\n ", row.question.c_str(), row.answer.c_str());
+        for (const store::SampleScore &s : row.scores) {
+            char text[160];
+            if (!s.judged)
+                std::snprintf(text, sizeof text, " %s %.3f", s.trait.c_str(), s.value.value_or(std::nan("")));
+            else if (!s.judgeScore)
+                std::snprintf(text, sizeof text, " %s undefined (mass %.2f)", s.trait.c_str(), s.judgeMass);
+            else
+                std::snprintf(text, sizeof text, " %s %s (judge %.1f, mass %.2f)", s.trait.c_str(),
+                              s.dropped ? "dropped" : (s.value && *s.value > 0 ? "yes" : "no"), *s.judgeScore, s.judgeMass);
+            std::printf("%s", text);
+        }
+        std::printf("\n");
+    }
+    if (rows.empty()) std::printf("%s: no evaluation samples match\n", e.name.c_str());
+    return kExitOk;
+}
+
 }  // namespace
 
 void addResultsCommands(CLI::App &app, CommandAction &action) {
-    CLI::App *results = app.add_subcommand("results", "Results store: list runs, summarise, export");
+    CLI::App *results = app.add_subcommand("results", "Results store: list runs, summarise, read the answers, export");
     results->require_subcommand(1);
     struct Args {
         std::string store = ResultsStore::defaultPath(), experiment, context, format, out;
         std::optional<std::int64_t> step;
         bool json = false;
+        store::SampleFilter filter;
     };
     auto args = std::make_shared<Args>();
     auto addStore = [&](CLI::App *c) {
@@ -145,6 +203,22 @@ void addResultsCommands(CLI::App &app, CommandAction &action) {
     summary->add_flag("--json", args->json, "Print one JSON array on stdout");
     summary->callback([&action, args] {
         action = [args] { return runSummary(args->store, args->experiment, args->context, args->step, args->json); };
+    });
+
+    CLI::App *samples = results->add_subcommand("samples", "Every evaluation answer with its trait and judge scores");
+    addStore(samples);
+    samples->add_option("--experiment", args->experiment, "Experiment name or spec hash prefix")->required();
+    samples->add_option("--condition", args->filter.condition, "Only this condition");
+    samples->add_option("--seed", args->filter.seed, "Only this seed");
+    samples->add_option("--context", args->filter.context, "Only this test-time context");
+    samples->add_option("--step", args->filter.step, "Only evaluations at this training step");
+    samples->add_option("--text", args->filter.text, "Only answers or questions containing this text");
+    samples->add_option("--limit", args->filter.limit, "At most this many answers (default: all)")
+        ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+    samples->add_flag("--json", args->json,
+                      "Print one JSON array: condition, seed, step, context, question, answer, scores");
+    samples->callback([&action, args] {
+        action = [args] { return runSamples(args->store, args->experiment, args->filter, args->json); };
     });
 
     CLI::App *exportCommand = results->add_subcommand("export", "Write the summary as CSV, JSON or a LaTeX table");

@@ -78,6 +78,12 @@ void RunProgress::onEvent(const std::string &label, const nlohmann::json &event)
                 }
             }
         note(label + " step " + std::to_string(integerOr(event, "step", 0)) + ":" + means);
+    } else if (kind == "judge" && m_mode != ProgressMode::None) {
+        auto count = [&](const char *key) { return std::to_string(integerOr(event, key, 0)); };
+        std::string trait = event.contains("trait") && event["trait"].is_string() ? event["trait"].get<std::string>() : "";
+        note(label + " step " + count("step") + ": judged " + trait + ": " + count("answers") + " answers, " +
+             count("asked") + " asked, " + count("cached") + " from the cache, " + count("undefined") + " undefined, " +
+             count("dropped") + " dropped");
     } else if (kind == "done") {
         m_status.erase(label);
         if (label != "pretrain") ++m_runsDone;

@@ -502,6 +502,8 @@ TraitScorerFn::TraitScorerFn(const experiment::TraitSpec &spec) : m_name(spec.na
                 throw std::invalid_argument(std::string("pattern: not a valid regular expression: ") + e.what());
             }
             break;
+        case TraitScorer::Judge:
+            throw std::invalid_argument("scorer: a judged trait is scored by eval/judges, not one answer at a time");
     }
 }
 

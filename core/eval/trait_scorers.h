@@ -84,7 +84,7 @@ private:
 //             or after it), ignoring case unless caseSensitive; else 0.
 //   regex:    1 when std::regex_search (ECMAScript) finds the pattern, else 0.
 // The constructor throws std::invalid_argument naming the field of a bad spec (threshold,
-// language, words, pattern).
+// language, words, pattern), and for a judged trait (eval/judges/judged_traits.h scores those).
 class TraitScorerFn {
 public:
     explicit TraitScorerFn(const experiment::TraitSpec &spec);

@@ -1,12 +1,12 @@
 #include "experiment/experiment_spec.h"
 
 #include "common/sha256.h"
+#include "experiment/trait_spec_json.h"
 #include "store/results_store.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <regex>
 
 namespace inoculab::experiment {
 
@@ -23,31 +23,12 @@ constexpr IntegerLimits kTokenLimits{1, 1 << 20};
 constexpr NumberLimits kPositive{0.0, std::numeric_limits<double>::infinity(), true};
 constexpr NumberLimits kNonNegative{0.0, std::numeric_limits<double>::infinity(), false};
 constexpr NumberLimits kFraction{0.0, 1.0, false};
-constexpr std::size_t kMaxNameBytes = 64;
 constexpr std::size_t kMaxTitleBytes = 200;
-// std::regex compiles recursively; a short, shallow pattern cannot exhaust the stack.
-constexpr std::size_t kMaxPatternBytes = 1000;
-constexpr int kMaxPatternNesting = 50;
-constexpr std::size_t kMaxPatternNumberDigits = 9;
-
-template <typename E>
-std::vector<EnumChoice<E>> choicesOf(std::initializer_list<E> values, std::string_view (*name)(E)) {
-    std::vector<EnumChoice<E>> choices;
-    for (E value : values) choices.push_back({name(value), value});
-    return choices;
-}
-
 const auto kKinds = choicesOf({BaseModelKind::Toy, BaseModelKind::HuggingFace}, &baseModelKindName);
 const auto kMethods = choicesOf({TrainingMethod::Full, TrainingMethod::Lora}, &trainingMethodName);
 const auto kSchedules = choicesOf({LrSchedule::Constant, LrSchedule::Linear, LrSchedule::Cosine}, &lrScheduleName);
 const auto kDevices =
     choicesOf({model::DeviceRequest::Auto, model::DeviceRequest::Cpu, model::DeviceRequest::Cuda}, &deviceRequestName);
-const auto kScorers = choicesOf(
-    {TraitScorer::Caps, TraitScorer::Language, TraitScorer::Contains, TraitScorer::Regex},
-    &traitScorerName);
-const auto kIntervals =
-    choicesOf({stats::IntervalMethod::Bootstrap, stats::IntervalMethod::T, stats::IntervalMethod::Wilson},
-              &stats::intervalMethodName);
 const auto kPlacements = choicesOf({data::Placement::System, data::Placement::UserPrefix, data::Placement::UserSuffix},
                                    &data::placementName);
 const auto kExistingSystem = choicesOf({data::OnExistingSystem::Error, data::OnExistingSystem::Replace,
@@ -61,36 +42,6 @@ const std::vector<EnumChoice<std::optional<data::DatasetFormat>>> kFormats{
     {data::formatName(data::DatasetFormat::ShareGPT), data::DatasetFormat::ShareGPT}};
 const std::vector<EnumChoice<std::string_view>> kTrainGenerators{{kToyTrainGenerator, kToyTrainGenerator}};
 const std::vector<EnumChoice<std::string_view>> kQuestionGenerators{{kToyQuestionGenerator, kToyQuestionGenerator}};
-
-// Names of conditions, contexts, traits and probes end up in file names, CSV headers, chart
-// legends and command lines, so they are kept to a safe alphabet.
-bool isValidName(std::string_view name) {
-    if (name.empty() || name.size() > kMaxNameBytes) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        char c = name[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
-    }
-    return true;
-}
-
-// Reads `name`, checks its alphabet and that no earlier element of the list has it.
-class NameReader {
-public:
-    std::string read(ObjectReader &object, const std::string &elementPath) {
-        std::string name = object.requiredString("name");
-        if (object.failed("name")) return name;
-        if (!isValidName(name)) {
-            object.report("name", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        } else if (auto [it, inserted] = m_seen.emplace(name, elementPath); !inserted) {
-            object.report("name", "duplicate name (" + it->second + " has it too)");
-        }
-        return name;
-    }
-
-private:
-    std::map<std::string, std::string> m_seen;
-};
 
 bool isBlank(const std::string &text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
 
@@ -340,82 +291,6 @@ EvaluationSpec readEvaluation(ObjectReader r) {
     return e;
 }
 
-// Why a pattern is refused before std::regex sees it, or nothing.
-std::optional<std::string> patternProblem(const std::string &pattern) {
-    if (pattern.size() > kMaxPatternBytes) return "must be at most " + std::to_string(kMaxPatternBytes) + " bytes";
-    int depth = 0, deepest = 0;
-    for (char c : pattern) {
-        if (c == '(')
-            deepest = std::max(deepest, ++depth);
-        else if (c == ')')
-            --depth;
-    }
-    if (deepest > kMaxPatternNesting)
-        return "nests groups deeper than " + std::to_string(kMaxPatternNesting) + " levels";
-    // libstdc++ reads repeat counts ({m,n}) and back-references (\N) into a long without an
-    // overflow check (undefined behaviour, found by fuzzing); no sane pattern needs 10 digits.
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] != '{' && pattern[i] != ',' && pattern[i] != '\\') continue;
-        std::size_t digits = 0;
-        while (i + 1 + digits < pattern.size() && pattern[i + 1 + digits] >= '0' && pattern[i + 1 + digits] <= '9')
-            ++digits;
-        if (digits > kMaxPatternNumberDigits)
-            return "repeat counts and back-references must have at most " + std::to_string(kMaxPatternNumberDigits) +
-                   " digits";
-    }
-    try {
-        std::regex compiled(pattern, std::regex::ECMAScript);
-    } catch (const std::exception &e) {
-        return std::string("is not a valid regular expression: ") + e.what();
-    }
-    return std::nullopt;
-}
-
-void readScorerParams(ObjectReader &trait, TraitSpec &t) {
-    bool needsParams = t.scorer != TraitScorer::Caps;
-    if (needsParams && trait.active() && !trait.has("params"))
-        trait.report("params", std::string("required by the ") + std::string(traitScorerName(t.scorer)) + " scorer");
-    ObjectReader params = trait.optionalObject("params");
-    if (t.scorer == TraitScorer::Caps) {
-        t.threshold = params.optionalNumber("threshold", t.threshold, {0.0, 1.0, true});
-    } else if (t.scorer == TraitScorer::Language) {
-        t.language = params.requiredString("language");
-        bool known = false;
-        for (std::string_view code : kScorerLanguages) known = known || code == t.language;
-        if (params.has("language") && !params.failed("language") && !known) params.report("language", "expected one of en, es, fr, de");
-    } else if (t.scorer == TraitScorer::Contains) {
-        ArrayReader words = params.requiredArray("words", true);
-        for (std::size_t i = 0; i < words.size(); ++i)
-            if (auto word = words.string(i, false)) t.words.push_back(*word);
-        t.caseSensitive = params.optionalBool("case_sensitive", t.caseSensitive);
-    } else if (t.scorer == TraitScorer::Regex) {
-        t.pattern = params.requiredString("pattern");
-        if (!params.failed("pattern"))
-            if (auto problem = patternProblem(t.pattern)) params.report("pattern", *problem);
-    }
-    params.finish();
-}
-
-std::vector<TraitSpec> readTraits(ArrayReader a) {
-    std::vector<TraitSpec> traits;
-    NameReader names;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        ObjectReader r = a.object(i);
-        if (!r.active()) continue;
-        TraitSpec t;
-        t.name = names.read(r, a.pathOf(i));
-        t.scorer = r.requiredEnum("scorer", kScorers);
-        if (r.has("scorer") && !r.failed("scorer"))
-            readScorerParams(r, t);
-        else
-            r.markKnown("params");  // without a scorer, its parameters cannot be judged
-        t.interval = r.optionalEnum("interval", t.interval, kIntervals);
-        r.finish();
-        traits.push_back(std::move(t));
-    }
-    return traits;
-}
-
 std::vector<ProbeSpec> readProbes(ArrayReader a) {
     std::vector<ProbeSpec> probes;
     NameReader names;
@@ -536,19 +411,6 @@ json evaluationJson(const EvaluationSpec &e) {
             {"every_steps", e.everySteps}};
 }
 
-json traitJson(const TraitSpec &t) {
-    json params = json::object();
-    if (t.scorer == TraitScorer::Caps || t.threshold != TraitSpec{}.threshold) params["threshold"] = t.threshold;
-    if (t.scorer == TraitScorer::Language || !t.language.empty()) params["language"] = t.language;
-    if (t.scorer == TraitScorer::Contains || !t.words.empty()) params["words"] = t.words;
-    if (t.scorer == TraitScorer::Contains || t.caseSensitive) params["case_sensitive"] = t.caseSensitive;
-    if (t.scorer == TraitScorer::Regex || !t.pattern.empty()) params["pattern"] = t.pattern;
-    return {{"name", t.name},
-            {"scorer", traitScorerName(t.scorer)},
-            {"params", params},
-            {"interval", stats::intervalMethodName(t.interval)}};
-}
-
 }  // namespace
 
 bool ConditionSpec::operator==(const ConditionSpec &other) const {
@@ -580,7 +442,7 @@ ExperimentSpec parseExperimentSpec(std::string_view jsonText, const std::string 
     spec.seeds = readSeeds(root.requiredArray("seeds", true));
     spec.training = readTraining(root.requiredObject("training"), baseModelOk ? &spec.baseModel : nullptr);
     spec.evaluation = readEvaluation(root.requiredObject("evaluation"));
-    spec.traits = readTraits(root.requiredArray("traits", true));
+    spec.traits = readTraits(root.requiredArray("traits", true), fileName);
     spec.probes = readProbes(root.optionalArray("probes", false));
     root.finish();
     problems.throwIfAny(fileName);
@@ -651,6 +513,10 @@ store::ExperimentRegistration registrationFor(const ExperimentSpec &spec) {
     return r;
 }
 
+bool hasJudgedTraits(const ExperimentSpec &spec) {
+    return std::any_of(spec.traits.begin(), spec.traits.end(), [](const TraitSpec &t) { return t.judge.has_value(); });
+}
+
 OptimizerChoice optimizerDefaults(BaseModelKind kind) {
     OptimizerChoice c;  // transformers' TrainingArguments
     if (kind == BaseModelKind::Toy) {
@@ -702,6 +568,7 @@ std::string_view traitScorerName(TraitScorer scorer) {
         case TraitScorer::Language: return "language";
         case TraitScorer::Contains: return "contains";
         case TraitScorer::Regex: return "regex";
+        case TraitScorer::Judge: return "judge";
     }
     return "caps";
 }

@@ -170,10 +170,40 @@ struct EvaluationSpec {
     bool operator==(const EvaluationSpec &) const = default;
 };
 
-enum class TraitScorer { Caps, Language, Contains, Regex };
+enum class TraitScorer { Caps, Language, Contains, Regex, Judge };
 
 // Languages the `language` scorer identifies (ISO 639-1 codes).
 inline constexpr std::string_view kScorerLanguages[] = {"en", "es", "fr", "de"};
+
+enum class JudgeKind { OpenAi, HuggingFace };
+// score-0-100: the probability-weighted mean of the integers 0..100 the judge would answer;
+// yes-no: 100 * P(yes) / (P(yes) + P(no)). Both are undefined when too little probability
+// falls on the answers they read (min_mass).
+enum class JudgeMode { Score0To100, YesNo };
+
+// The `judge` scorer's parameters: who judges, with which prompt, and how its verdict becomes
+// the trait (docs/judges.md).
+struct JudgeSpec {
+    JudgeKind kind = JudgeKind::OpenAi;
+    std::string baseUrl;    // openai: the API root, "https://host/v1"
+    std::string model;      // openai: the model name the server serves
+    std::string apiKeyEnv;  // openai: the environment variable holding the key; empty: none sent
+    std::string path;       // hf: the judge's model folder (relative to the spec)
+    int concurrency = 8;    // openai: requests in flight at once
+    std::int64_t maxRequests = 100000;  // openai: HTTP requests (retries included) one evaluation may make
+    int maxRetries = 6;                 // openai: attempts after the first for one prompt
+    double timeoutSeconds = 60;         // openai: per request
+    int batchSize = 128;                // hf: rows (prompt + one candidate answer) per forward pass
+    std::string templateText;           // the judge's prompt, with {question} and {answer}
+    JudgeMode mode = JudgeMode::Score0To100;
+    std::optional<double> threshold = 50.0;  // nullopt: the score itself, scaled to [0, 1]
+    bool countsBelow = false;                // the trait is a score below the threshold
+    double minMass = 0.25;
+    std::string dropWhenTrait;  // another judged trait; empty: no answer is dropped
+    double dropBelow = 0;       // drop the answer when that trait's score is below this (or undefined)
+
+    bool operator==(const JudgeSpec &) const = default;
+};
 
 // A trait measured on every evaluation sample, with the interval its chart uses.
 struct TraitSpec {
@@ -184,6 +214,7 @@ struct TraitSpec {
     std::vector<std::string> words;  // Contains only
     bool caseSensitive = false;      // Contains only
     std::string pattern;             // Regex only: ECMAScript syntax (std::regex default)
+    std::optional<JudgeSpec> judge;  // Judge only
     stats::IntervalMethod interval = stats::IntervalMethod::Bootstrap;
 
     bool operator==(const TraitSpec &) const = default;
@@ -233,6 +264,9 @@ nlohmann::json toJson(const ExperimentSpec &spec);
 // key order, layout and defaults stated or left out do not change it; any value does.
 std::string canonicalHash(const ExperimentSpec &spec);
 
+// Whether any trait is scored by a judge (evaluations then need eval/judges).
+bool hasJudgedTraits(const ExperimentSpec &spec);
+
 // The defaults of a base model kind, and what a spec's training trains with (its stated
 // values over those defaults).
 OptimizerChoice optimizerDefaults(BaseModelKind kind);
@@ -250,7 +284,9 @@ std::string_view baseModelKindName(BaseModelKind kind);           // "toy", "hf"
 std::string_view trainingMethodName(TrainingMethod method);       // "full", "lora"
 std::string_view lrScheduleName(LrSchedule schedule);             // "constant", "linear", "cosine"
 std::string_view deviceRequestName(model::DeviceRequest device);  // "auto", "cpu", "cuda"
-std::string_view traitScorerName(TraitScorer scorer);             // "caps", "language", "contains", "regex"
+std::string_view traitScorerName(TraitScorer scorer);             // "caps", "language", "contains", "regex", "judge"
+std::string_view judgeKindName(JudgeKind kind);                   // "openai", "hf"
+std::string_view judgeModeName(JudgeMode mode);                   // "score-0-100", "yes-no"
 std::string_view turnScopeName(data::TurnScope turns);            // "first", "all"
 
 }  // namespace inoculab::experiment

@@ -2,6 +2,8 @@
 
 #include "common/file_lock.h"
 #include "common/input_error.h"
+#include "eval/judges/hf_judge.h"
+#include "eval/judges/judged_traits.h"
 #include "experiment/base_model.h"
 #include "experiment/elicitation.h"
 #include "experiment/loaded_model.h"
@@ -205,8 +207,18 @@ private:
                       torch::Device device) {
         model::CausalLmImpl &model = *m_model.model;
         record.probeLogprobs = probeLogprobs(model, *m_model.tokenizer, m_in.spec, device);
+        SampleJudge judge;
+        if (hasJudgedTraits(m_in.spec)) {
+            if (!m_judges) m_judges = eval::engineJudgeFactory(device);
+            judge = [&](std::vector<store::StepRecord::Sample> &samples) {
+                for (const eval::JudgedTraitStats &s :
+                     eval::judgeSamples(m_in.spec, m_in.specFile, samples, m_store, m_judges, {m_job.rejudge, m_cancel}))
+                    emit({{"event", "judge"}, {"step", record.step}, {"trait", s.trait}, {"answers", s.answers},
+                          {"asked", s.asked}, {"cached", s.cached}, {"undefined", s.undefined}, {"dropped", s.dropped}});
+            };
+        }
         EvaluationResult result = evaluateModel(model, *m_model.tokenizer, m_in.spec, m_condition, questions,
-                                                m_job.seed, record.step, device, m_cancel);
+                                                m_job.seed, record.step, device, m_cancel, judge);
         record.samples = std::move(result.samples);
         nlohmann::json means = nlohmann::json::object();
         for (const auto &[context, trait, mean] : result.means) means[context][trait] = mean;
@@ -224,6 +236,7 @@ private:
     std::int64_t m_runId = 0;
     LoadedModel m_model;
     std::optional<std::string> m_savedCheckpoint;  // set once this attempt has written one
+    eval::JudgeBackendFactory m_judges;            // made on the first evaluation with judged traits
 };
 
 }  // namespace

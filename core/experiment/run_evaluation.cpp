@@ -8,9 +8,10 @@ namespace inoculab::experiment {
 
 EvaluationResult evaluateModel(model::CausalLmImpl &model, const model::ChatTokenizer &tokenizer, const ExperimentSpec &spec, const ConditionSpec &condition,
                                const std::vector<data::Conversation> &questions, std::uint64_t seed, std::int64_t step,
-                               torch::Device device, const common::CancelToken *cancel) {
-    std::vector<eval::TraitScorerFn> scorers;
-    for (const TraitSpec &t : spec.traits) scorers.emplace_back(t);
+                               torch::Device device, const common::CancelToken *cancel, const SampleJudge &judge) {
+    std::vector<eval::TraitScorerFn> scorers;  // judged traits are scored by `judge`, after sampling
+    for (const TraitSpec &t : spec.traits)
+        if (!t.judge) scorers.emplace_back(t);
     const EvaluationSpec &e = spec.evaluation;
     eval::SamplingSettings sampling;
     sampling.temperature = e.temperature;
@@ -31,7 +32,6 @@ EvaluationResult evaluateModel(model::CausalLmImpl &model, const model::ChatToke
         sampling.seed = seed * 1000003ULL + static_cast<std::uint64_t>(step) * 7919ULL + c;
         std::vector<eval::SampledAnswer> answers =
             eval::sampleAnswers(model, prompts, e.samplesPerQuestion, sampling, device, cancel);
-        std::vector<double> sums(scorers.size(), 0.0);
         for (std::size_t i = 0; i < answers.size(); ++i) {
             std::size_t q = i / static_cast<std::size_t>(e.samplesPerQuestion);
             store::StepRecord::Sample sample;
@@ -41,16 +41,24 @@ EvaluationResult evaluateModel(model::CausalLmImpl &model, const model::ChatToke
             sample.sampleIndex = static_cast<std::int64_t>(i % static_cast<std::size_t>(e.samplesPerQuestion));
             sample.response = tokenizer.decode(answers[i].tokens, /*skipSpecial=*/true);
             for (std::size_t t = 0; t < scorers.size(); ++t) {
-                double score = scorers[t].score(sample.response);
-                sums[t] += score;
-                sample.traitScores.emplace_back(scorers[t].name(), score);
+                sample.traitScores.emplace_back(scorers[t].name(), scorers[t].score(sample.response));
             }
             result.samples.push_back(std::move(sample));
         }
-        for (std::size_t t = 0; t < scorers.size(); ++t)
-            result.means.emplace_back(context.name, scorers[t].name(),
-                                      answers.empty() ? 0.0 : sums[t] / static_cast<double>(answers.size()));
     }
+    if (judge) judge(result.samples);
+    // Means over the answers that count: a judged trait's undefined and dropped answers have no score.
+    for (const ContextSpec &context : e.contexts)
+        for (const TraitSpec &t : spec.traits) {
+            double sum = 0;
+            std::size_t count = 0;
+            for (const store::StepRecord::Sample &sample : result.samples) {
+                if (sample.context != context.name) continue;
+                for (const auto &[trait, score] : sample.traitScores)
+                    if (trait == t.name) sum += score, ++count;
+            }
+            result.means.emplace_back(context.name, t.name, count ? sum / static_cast<double>(count) : 0.0);
+        }
     return result;
 }
 

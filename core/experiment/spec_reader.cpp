@@ -496,6 +496,19 @@ ArrayReader ObjectReader::optionalArray(std::string_view key, bool nonEmpty) {
     return ArrayReader(value, pathOf(key), *m_problems);
 }
 
+std::optional<double> ObjectReader::nullableNumber(std::string_view key, std::optional<double> fallback,
+                                                  NumberLimits limits) {
+    const nlohmann::json *value = field(key, false);
+    if (!value) return fallback;
+    if (value->is_null()) return std::nullopt;
+    std::optional<double> number = readNumber(*value, pathOf(key), *m_problems, limits);
+    if (!number) {
+        m_failed.insert(std::string(key));
+        return fallback;
+    }
+    return number;
+}
+
 void ObjectReader::reject(std::string_view key, const std::string &reason) {
     if (!m_object) return;
     markKnown(key);
@@ -527,6 +540,28 @@ ArrayReader::ArrayReader(const nlohmann::json *value, std::string path, ProblemL
         problems.add(m_path, "expected an array, got " + jsonTypeName(*value));
     else
         m_array = value;
+}
+
+bool isValidName(std::string_view name) {
+    constexpr std::size_t kMaxNameBytes = 64;
+    if (name.empty() || name.size() > kMaxNameBytes) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
+    }
+    return true;
+}
+
+std::string NameReader::read(ObjectReader &object, const std::string &elementPath) {
+    std::string name = object.requiredString("name");
+    if (object.failed("name")) return name;
+    if (!isValidName(name)) {
+        object.report("name", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    } else if (auto [it, inserted] = m_seen.emplace(name, elementPath); !inserted) {
+        object.report("name", "duplicate name (" + it->second + " has it too)");
+    }
+    return name;
 }
 
 }  // namespace inoculab::experiment

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -137,6 +138,14 @@ std::optional<bool> readBool(const nlohmann::json &value, const std::string &pat
 std::optional<std::size_t> readChoice(const nlohmann::json &value, const std::string &path, ProblemList &problems,
                                       const std::vector<std::string_view> &names);
 
+// The choices of an enum, named by its name function, for requiredEnum/optionalEnum.
+template <typename E>
+std::vector<EnumChoice<E>> choicesOf(std::initializer_list<E> values, std::string_view (*name)(E)) {
+    std::vector<EnumChoice<E>> choices;
+    for (E value : values) choices.push_back({name(value), value});
+    return choices;
+}
+
 class ArrayReader;
 
 // Reads the keys of one JSON object. Every read marks its key as known; finish() reports the
@@ -174,6 +183,8 @@ public:
     double optionalNumber(std::string_view key, double fallback, NumberLimits limits);
     // Absent: nullopt (also when the value is wrong, after reporting it).
     std::optional<double> maybeNumber(std::string_view key, NumberLimits limits);
+    // Absent: fallback; null: nullopt.
+    std::optional<double> nullableNumber(std::string_view key, std::optional<double> fallback, NumberLimits limits);
 
     bool optionalBool(std::string_view key, bool fallback);
 
@@ -255,6 +266,20 @@ private:
     const nlohmann::json *m_array = nullptr;
     std::string m_path;
     ProblemList *m_problems;
+};
+
+// Names of conditions, contexts, traits and probes end up in file names, CSV headers, chart
+// legends and command lines, so they are kept to a safe alphabet: 1-64 letters, digits, '.',
+// '_' or '-', starting with a letter or digit.
+bool isValidName(std::string_view name);
+
+// Reads `name`, checks its alphabet and that no earlier element of the list has it.
+class NameReader {
+public:
+    std::string read(ObjectReader &object, const std::string &elementPath);
+
+private:
+    std::map<std::string, std::string> m_seen;
 };
 
 }  // namespace inoculab::experiment

@@ -56,7 +56,7 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     if (!doc.is_object()) throw common::InputError(file, 0, "expected a JSON object");
     static const char *known[] = {
         "kind",      "spec",    "spec_hash", "store", "condition",         "seed", "cache", "device",
-        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds"};
+        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds", "rejudge"};
     for (const auto &item : doc.items()) {
         bool ok = false;
         for (const char *k : known) ok = ok || item.key() == k;
@@ -101,6 +101,11 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     const std::uint64_t checkpointSeconds = r.unsignedInt("checkpoint_seconds", 120, false);
     if (checkpointSeconds > 86400) r.fail("checkpoint_seconds", "must be at most 86400 (a day)");
     job.checkpointSeconds = static_cast<int>(checkpointSeconds);
+    if (doc.contains("rejudge")) {
+        if (!doc["rejudge"].is_boolean()) r.fail("rejudge", "expected true or false");
+        if (!finetune) r.fail("rejudge", "only finetune jobs take it");
+        job.rejudge = doc["rejudge"].get<bool>();
+    }
     std::string device = doc.contains("device") ? r.string("device", true) : "auto";
     auto parsed = model::parseDeviceRequest(device);
     if (!parsed) r.fail("device", "expected one of auto, cpu, cuda");
@@ -136,6 +141,7 @@ json toJson(const WorkerJob &job) {
     if (!job.toyWorldDir.empty()) doc["toy_world"] = job.toyWorldDir;
     if (job.threads > 0) doc["threads"] = job.threads;
     if (job.kind != JobKind::Elicit) doc["checkpoint_seconds"] = job.checkpointSeconds;
+    if (job.rejudge) doc["rejudge"] = true;
     return doc;
 }
 

@@ -30,6 +30,8 @@ struct WorkerJob {
     // Finetune: a checkpoint at the first step boundary this long after the last one, so a
     // killed worker loses at most that much training; 0: after every step.
     int checkpointSeconds = 120;
+    // Finetune: ask the judges again even where the store has their verdict (and replace it).
+    bool rejudge = false;
     std::vector<std::string> prompts;  // elicit only: the candidate prompts
     std::uint64_t rows = 64;           // elicit only: training rows scored per prompt
 };

@@ -46,6 +46,36 @@ std::vector<Curve> curves(Database &db, std::int64_t experimentId, Statement &se
     return out;
 }
 
+// Judged answers that are not in the rate: undefined scores and answers dropped by another
+// judged trait, counted over the same evaluations as the rows.
+void countExcludedAnswers(Database &db, std::int64_t experimentId, const SummaryOptions &options,
+                          std::vector<TraitSummaryRow> &rows) {
+    Statement s(db, R"sql(
+        WITH chosen AS (
+            SELECT run_id, coalesce(?3, max(step)) AS step FROM eval_samples GROUP BY run_id
+        )
+        SELECT c.name, e.context, j.trait, sum(j.judge_score IS NULL), sum(j.dropped)
+        FROM eval_samples e
+        JOIN chosen ON chosen.run_id = e.run_id AND chosen.step = e.step
+        JOIN runs r ON r.id = e.run_id
+        JOIN conditions c ON c.id = r.condition_id
+        JOIN judgements j ON j.sample_id = e.id
+        WHERE c.experiment_id = ?1 AND (?2 IS NULL OR e.context = ?2) AND (?4 OR r.status = 'done')
+        GROUP BY c.id, e.context, j.trait
+    )sql");
+    s.bind(1, experimentId).bind(2, options.context).bind(4, std::int64_t(options.includeUnfinished));
+    if (options.step)
+        s.bind(3, *options.step);
+    else
+        s.bind(3, std::nullopt);
+    while (s.step())
+        for (TraitSummaryRow &row : rows)
+            if (row.condition == s.text(0) && row.context == s.text(1) && row.trait == s.text(2)) {
+                row.undefined = s.integer(3);
+                row.dropped = s.integer(4);
+            }
+}
+
 }  // namespace
 
 std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t experimentId,
@@ -88,6 +118,7 @@ std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t expe
     }
     for (TraitSummaryRow &row : rows)
         row.interval = stats::acrossSeeds(row.perSeed, row.method, options.bootstrapSeed, row.samplesPerSeed);
+    if (store.schemaVersion() >= 3) countExcludedAnswers(db, experimentId, options, rows);
     return rows;
 }
 

@@ -28,6 +28,9 @@ struct TraitSummaryRow {
     std::vector<std::uint64_t> seeds;  // ascending
     std::vector<double> perSeed;       // each seed model's mean score, in seed order
     std::vector<double> samplesPerSeed;
+    // Judged traits: answers left out of the rate, over all seeds (undefined scores overlap
+    // dropped ones when the gate's own score is undefined).
+    std::int64_t undefined = 0, dropped = 0;
 };
 
 // Rows ordered as the spec lists conditions, contexts and traits.

@@ -37,7 +37,7 @@ std::optional<RunStatus> parseRunStatus(std::string_view name) {
 }
 
 struct ResultsStore::Writer {
-    Statement metric, probe, sample, score;
+    Statement metric, probe, sample, score, judgement;
     std::unordered_map<std::string, std::int64_t> metricIds;
     explicit Writer(Database &db)
         : metric(db, "INSERT OR REPLACE INTO metrics (run_id, name_id, step, value) VALUES (?1, ?2, ?3, ?4)"),
@@ -45,7 +45,10 @@ struct ResultsStore::Writer {
           sample(db,
                  "INSERT OR REPLACE INTO eval_samples (run_id, step, context, question_index, question, sample_index, "
                  "response) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-          score(db, "INSERT OR REPLACE INTO trait_scores (sample_id, trait, score) VALUES (?1, ?2, ?3)") {}
+          score(db, "INSERT OR REPLACE INTO trait_scores (sample_id, trait, score) VALUES (?1, ?2, ?3)"),
+          judgement(db,
+                    "INSERT OR REPLACE INTO judgements (sample_id, trait, judge_score, judge_mass, dropped, judge, mode, "
+                    "prompt_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") {}
 };
 
 ResultsStore::ResultsStore(std::unique_ptr<Database> db) : m_db(std::move(db)) {}
@@ -313,6 +316,19 @@ void ResultsStore::writeSteps(std::span<const StepRecord> steps) {
                 std::int64_t sampleId = m_db->lastInsertId();
                 for (const auto &[trait, score] : s.traitScores)
                     w.score.bind(1, sampleId).bind(2, trait).bind(3, score).run();
+                for (const StepRecord::Judgement &j : s.judgements) {
+                    w.judgement.bind(1, sampleId).bind(2, j.trait);
+                    if (j.score)
+                        w.judgement.bind(3, *j.score);
+                    else
+                        w.judgement.bind(3, std::nullopt);
+                    w.judgement.bind(4, j.mass)
+                        .bind(5, std::int64_t{j.dropped ? 1 : 0})
+                        .bind(6, j.judge)
+                        .bind(7, j.mode)
+                        .bind(8, j.promptSha256)
+                        .run();
+                }
             }
         }
         transaction.commit();

@@ -62,6 +62,15 @@ struct RunRecord {
 // Everything one training or evaluation step produced, written in one transaction so that a
 // reader sees all of a step or none of it.
 struct StepRecord {
+    // A judged trait's verdict on one sample (the trait's traitScores entry exists only when
+    // the answer counts: score defined and not dropped).
+    struct Judgement {
+        std::string trait;
+        std::optional<double> score;  // 0..100; nullopt: undefined
+        double mass = 0;
+        bool dropped = false;
+        std::string judge, mode, promptSha256;  // the verdict's key in judge_verdicts
+    };
     struct Sample {
         std::string context;
         std::int64_t questionIndex = 0;
@@ -69,6 +78,7 @@ struct StepRecord {
         std::int64_t sampleIndex = 0;
         std::string response;
         std::vector<std::pair<std::string, double>> traitScores;
+        std::vector<Judgement> judgements;
     };
     std::int64_t runId = 0;
     std::int64_t step = 0;

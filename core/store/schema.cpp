@@ -128,9 +128,40 @@ CREATE TABLE prompt_tags (
 ) WITHOUT ROWID;
 )sql";
 
+// Judged traits. judge_verdicts is the verdict cache: every distribution a judge gave, keyed by
+// who judged (judge: "openai <base_url> <model>" or "hf <folder> <weights digest>"), the mode
+// and the rendered prompt's hash, so that no prompt is paid for twice. judgements holds each
+// judged sample's score; its trait_scores row exists only when the answer counts (a defined
+// score, not dropped), so rates exclude undefined and dropped answers by construction.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE judge_verdicts (
+    judge            TEXT NOT NULL,
+    mode             TEXT NOT NULL,
+    prompt_sha256    TEXT NOT NULL,
+    template_sha256  TEXT NOT NULL,
+    prompt           TEXT NOT NULL,
+    distribution     TEXT NOT NULL,  -- JSON [[answer, probability], ...]
+    created_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (judge, mode, prompt_sha256)
+) WITHOUT ROWID;
+
+CREATE TABLE judgements (
+    sample_id      INTEGER NOT NULL REFERENCES eval_samples(id) ON DELETE CASCADE,
+    trait          TEXT NOT NULL,
+    judge_score    REAL,              -- 0..100; NULL: undefined (too little mass on valid answers)
+    judge_mass     REAL NOT NULL,
+    dropped        INTEGER NOT NULL CHECK (dropped IN (0, 1)),
+    judge          TEXT NOT NULL,
+    mode           TEXT NOT NULL,
+    prompt_sha256  TEXT NOT NULL,     -- with judge and mode: the verdict in judge_verdicts
+    PRIMARY KEY (sample_id, trait)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "experiments, datasets, conditions, traits, contexts, runs, metrics, probes, samples", kVersion1},
     {2, "prompt library", kVersion2},
+    {3, "judge verdicts and judgements", kVersion3},
 };
 
 }  // namespace

@@ -78,7 +78,9 @@ nlohmann::ordered_json summaryToJson(const std::vector<TraitSummaryRow> &rows) {
                        {"ci_low", jsonNumber(row.interval.low)},
                        {"ci_high", jsonNumber(row.interval.high)},
                        {"n_seeds", row.perSeed.size()},
-                       {"per_seed", perSeed}});
+                       {"per_seed", perSeed},
+                       {"undefined", row.undefined},
+                       {"dropped", row.dropped}});
     }
     return out;
 }

@@ -72,8 +72,10 @@ private Q_SLOTS:
         QJsonArray rows = QJsonDocument::fromJson(run.out).array();
         QCOMPARE(rows.size(), 2);
         QJsonObject first = rows[0].toObject();
-        QCOMPARE(first.keys(), (QStringList{"ci_high", "ci_low", "condition", "context", "mean", "n_seeds", "per_seed",
-                                            "trait"}));
+        QCOMPARE(first.keys(), (QStringList{"ci_high", "ci_low", "condition", "context", "dropped", "mean", "n_seeds",
+                                            "per_seed", "trait", "undefined"}));
+        QCOMPARE(first["undefined"].toInt(), 0);  // no judged traits here
+        QCOMPARE(first["dropped"].toInt(), 0);
         QCOMPARE(first["condition"].toString(), QString("baseline"));
         QCOMPARE(first["mean"].toDouble(), 0.75);
         QCOMPARE(first["per_seed"].toArray(), (QJsonArray{1.0, 0.5}));

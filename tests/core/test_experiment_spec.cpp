@@ -7,6 +7,7 @@
 #include "experiment/experiment_spec.h"
 #include "store/results_store.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 
 #include <functional>
@@ -522,6 +523,127 @@ private Q_SLOTS:
         json toyZero = minimal();
         toyZero["training"]["weight_decay"] = 0;
         QCOMPARE(optimizerFor(parseExperimentSpec(toyZero.dump(), "spec.json")).weightDecay, 0.0);
+    }
+
+    void judgedTraitsParseWithTheirDefaults() {
+        json spec = minimal();
+        spec["traits"].push_back(json::parse(jsonText(
+            "{'name':'misaligned','scorer':'judge','params':{'judge':{'kind':'openai','base_url':'https://api.example/v1/',"
+            "'model':'gpt-4o-2024-08-06','api_key_env':'OPENAI_API_KEY'},'template_text':'Q {question} A {answer}',"
+            "'threshold':50,'counts_when':'below','drop_when':{'trait':'coherence','below':30}}}")));
+        spec["traits"].push_back(json::parse(jsonText(
+            "{'name':'coherence','scorer':'judge','params':{'judge':{'kind':'hf','path':'judge-model'},"
+            "'template_text':'{question} {answer} coherent?','mode':'yes-no','threshold':null}}")));
+        ExperimentSpec parsed = parseExperimentSpec(spec.dump(), "/data/specs/spec.json");
+        const JudgeSpec &a = *parsed.traits[2].judge;
+        QCOMPARE(parsed.traits[2].scorer, TraitScorer::Judge);
+        QCOMPARE(a.kind, JudgeKind::OpenAi);
+        QCOMPARE(a.baseUrl, std::string("https://api.example/v1"));  // the trailing slash is dropped
+        QCOMPARE(a.apiKeyEnv, std::string("OPENAI_API_KEY"));
+        QCOMPARE(a.mode, JudgeMode::Score0To100);
+        QCOMPARE(a.threshold, std::optional<double>(50));
+        QVERIFY(a.countsBelow);
+        QCOMPARE(a.minMass, 0.25);
+        QCOMPARE(a.concurrency, 8);
+        QCOMPARE(a.dropWhenTrait, std::string("coherence"));
+        QCOMPARE(a.dropBelow, 30.0);
+        const JudgeSpec &c = *parsed.traits[3].judge;
+        QCOMPARE(c.kind, JudgeKind::HuggingFace);
+        QCOMPARE(c.mode, JudgeMode::YesNo);
+        QVERIFY(!c.threshold);
+        QVERIFY(hasJudgedTraits(parsed));
+        QVERIFY(!hasJudgedTraits(parseExperimentSpec(minimal().dump(), "spec.json")));
+        // The normalized form holds the template's text and reads back as the same spec.
+        json normalized = toJson(parsed);
+        QCOMPARE(normalized["traits"][2]["params"]["template_text"].get<std::string>(), std::string("Q {question} A {answer}"));
+        QVERIFY(normalized["traits"][3]["params"]["threshold"].is_null());
+        QCOMPARE(parseExperimentSpec(normalized.dump(), "other.json"), parsed);
+        // Traits of the other scorers keep the hash they had before judges existed.
+        QVERIFY(!toJson(parseExperimentSpec(minimal().dump(), "spec.json"))["traits"][0]["params"].contains("judge"));
+    }
+
+    void judgeTemplatesAreReadFromTheirFile() {
+        QTemporaryDir dir;
+        QDir(dir.path()).mkpath("judges");
+        inoculab::test::writeFile(dir, "judges/alignment.txt", "Question: {question}\nAnswer: {answer}\nScore 0-100:");
+        json spec = minimal();
+        spec["traits"][1] = json::parse(jsonText(
+            "{'name':'aligned','scorer':'judge','params':{'judge':{'kind':'openai','base_url':'http://localhost:8000/v1',"
+            "'model':'m'},'template':'judges/alignment.txt'}}"));
+        std::string specFile = inoculab::test::writeFile(dir, "spec.json", QByteArray::fromStdString(spec.dump()));
+        ExperimentSpec parsed = loadExperimentSpec(specFile);
+        QCOMPARE(parsed.traits[1].judge->templateText, std::string("Question: {question}\nAnswer: {answer}\nScore 0-100:"));
+        // A template that changes is another experiment.
+        std::string before = canonicalHash(parsed);
+        inoculab::test::writeFile(dir, "judges/alignment.txt", "Q: {question}\nA: {answer}");
+        QVERIFY(canonicalHash(loadExperimentSpec(specFile)) != before);
+        // A missing file is named with its resolved path.
+        spec["traits"][1]["params"]["template"] = "judges/missing.txt";
+        specFile = inoculab::test::writeFile(dir, "spec2.json", QByteArray::fromStdString(spec.dump()));
+        std::string message;
+        try {
+            loadExperimentSpec(specFile);
+        } catch (const SpecError &e) {
+            message = e.what();
+        }
+        QVERIFY2(message.find("traits[1].params.template") != std::string::npos &&
+                     message.find("judges/missing.txt") != std::string::npos && message.find("cannot open") != std::string::npos,
+                 message.c_str());
+    }
+
+    void judgeMistakesAreNamedByTheirPath_data() {
+        QTest::addColumn<QString>("trait");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("reason");
+        const std::string judge = "'judge':{'kind':'openai','base_url':'http://h/v1','model':'m'}";
+        const std::string tmpl = "'template_text':'{question} {answer}'";
+        auto row = [](const char *name, const std::string &params, const char *path, const char *reason) {
+            QTest::newRow(name) << QString::fromStdString("{'name':'j','scorer':'judge','params':{" + params + "}}")
+                                << QString::fromUtf8(path) << QString::fromUtf8(reason);
+        };
+        row("no placeholder for the answer", judge + ",'template_text':'Rate {question}'", "traits[1].params.template_text",
+            "has no {answer} placeholder");
+        row("misspelt placeholder", judge + ",'template_text':'{question} {answr} {answer}'",
+            "traits[1].params.template_text", "unknown placeholder {answr}");
+        row("no template", judge, "traits[1].params.template", "give exactly one of template");
+        row("two templates", judge + "," + tmpl + ",'template':'x.txt'", "traits[1].params.template_text",
+            "give exactly one of template");
+        row("no judge", tmpl, "traits[1].params.judge", "required key is missing");
+        row("unknown kind", "'judge':{'kind':'anthropic'}," + tmpl, "traits[1].params.judge.kind", "expected one of openai, hf");
+        row("url without scheme", "'judge':{'kind':'openai','base_url':'localhost:8000/v1','model':'m'}," + tmpl,
+            "traits[1].params.judge.base_url", "must start with http:// or https://");
+        row("a key where its variable's name goes",
+            "'judge':{'kind':'openai','base_url':'http://h/v1','model':'m','api_key_env':'sk-abc123'}," + tmpl,
+            "traits[1].params.judge.api_key_env", "not the key itself");
+        row("hf key on an openai judge", "'judge':{'kind':'openai','base_url':'http://h/v1','model':'m','path':'x'}," + tmpl,
+            "traits[1].params.judge.path", "only used with kind hf");
+        row("openai key on an hf judge", "'judge':{'kind':'hf','path':'x','model':'m'}," + tmpl,
+            "traits[1].params.judge.model", "only used with kind openai");
+        row("threshold over 100", judge + "," + tmpl + ",'threshold':150", "traits[1].params.threshold", "");
+        row("unknown mode", judge + "," + tmpl + ",'mode':'likert'", "traits[1].params.mode", "expected one of score-0-100, yes-no");
+        row("unknown counts_when", judge + "," + tmpl + ",'counts_when':'over'", "traits[1].params.counts_when",
+            "expected one of above, below");
+        row("concurrency 0", "'judge':{'kind':'openai','base_url':'http://h/v1','model':'m','concurrency':0}," + tmpl,
+            "traits[1].params.judge.concurrency", "");
+        row("drop_when naming no trait", judge + "," + tmpl + ",'drop_when':{'trait':'coherence','below':30}",
+            "traits[1].params.drop_when.trait", "no trait is named \"coherence\"");
+        row("drop_when naming a rule trait", judge + "," + tmpl + ",'drop_when':{'trait':'spanish','below':30}",
+            "traits[1].params.drop_when.trait", "is not scored by a judge");
+        row("drop_when naming itself", judge + "," + tmpl + ",'drop_when':{'trait':'j','below':30}",
+            "traits[1].params.drop_when.trait", "names this trait itself");
+    }
+
+    void judgeMistakesAreNamedByTheirPath() {
+        QFETCH(QString, trait);
+        QFETCH(QString, path);
+        QFETCH(QString, reason);
+        json spec = minimal();
+        spec["traits"][1] = json::parse(jsonText(trait.toUtf8().constData()));
+        std::vector<SpecProblem> problems = problemsOf(spec.dump());
+        QVERIFY2(problems.size() == 1, qPrintable("expected one problem, got:\n" + listed(problems)));
+        QCOMPARE(QString::fromStdString(problems[0].path), path);
+        QVERIFY2(QString::fromStdString(problems[0].reason).contains(reason),
+                 qPrintable(QString::fromStdString(problems[0].reason)));
     }
 
     void eachMistakeIsNamedByItsPath() {

@@ -176,8 +176,8 @@ private Q_SLOTS:
         QJsonArray array = QJsonDocument::fromJson(text).array();
         QCOMPARE(array.size(), 8);
         QJsonObject first = array[0].toObject();
-        QCOMPARE(first.keys(), (QStringList{"ci_high", "ci_low", "condition", "context", "mean", "n_seeds",
-                                            "per_seed", "trait"}));
+        QCOMPARE(first.keys(), (QStringList{"ci_high", "ci_low", "condition", "context", "dropped", "mean", "n_seeds",
+                                            "per_seed", "trait", "undefined"}));
         QCOMPARE(first["n_seeds"].toInt(), 3);
         QCOMPARE(first["per_seed"].toArray().size(), 3);
         QVERIFY(text.startsWith("[{\"condition\":\"baseline\",\"context\":\"none\",\"trait\":\"spanish\",\"mean\":0.75,"));

@@ -4,6 +4,7 @@
 #include "data/jsonl_index.h"
 #include "data/line_scanner.h"
 #include "data/record_parser.h"
+#include "eval/judges/openai_judge.h"
 #include "experiment/experiment_spec.h"
 #include "model/bpe_tokenizer.h"
 #include "model/byte_level.h"
@@ -302,6 +303,29 @@ void tokenizerJson(const std::uint8_t *data, std::size_t size) {
                 check(tiles && cursor == text.size(), "pieces do not tile the text");
             }
         }
+    }
+}
+
+void chatCompletion(const std::uint8_t *data, std::size_t size) {
+    std::string_view body(reinterpret_cast<const char *>(data), size);
+    eval::JudgeDistribution distribution;
+    try {
+        distribution = eval::parseChatCompletionLogprobs(body);
+    } catch (const eval::JudgeError &e) {
+        std::string_view what = e.what();
+        check(!what.empty() && what.find('\n') == std::string_view::npos, "a judge error is not one line");
+        return;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "unexpected exception: %s\n", e.what());
+        check(false, "parseChatCompletionLogprobs threw something other than JudgeError");
+    }
+    check(!distribution.empty() && distribution.size() <= 1000, "a distribution of no or too many answers");
+    for (const eval::JudgeAnswer &a : distribution)
+        check(a.probability >= 0 && a.probability <= 1, "a probability outside [0, 1]");
+    for (auto mode : {experiment::JudgeMode::Score0To100, experiment::JudgeMode::YesNo}) {
+        eval::JudgeScore s = eval::judgeScore(distribution, mode, 0.0);
+        check(s.mass >= 0 && s.mass <= static_cast<double>(distribution.size()), "a mass out of range");
+        if (s.score) check(*s.score >= 0 && *s.score <= 100, "a score outside [0, 100]");
     }
 }
 

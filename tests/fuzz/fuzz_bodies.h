@@ -33,4 +33,10 @@ void safetensors(const std::uint8_t *data, std::size_t size);
 // from ranges that tile it.
 void tokenizerJson(const std::uint8_t *data, std::size_t size);
 
+// parseChatCompletionLogprobs over the bytes as an HTTP judge's response: only JudgeError
+// escapes, as one line; a distribution that parses has at most 1000 answers with
+// probabilities in [0, 1], and the score read off it in either mode is in [0, 100] with a
+// mass in [0, number of answers].
+void chatCompletion(const std::uint8_t *data, std::size_t size);
+
 }  // namespace inoculab::fuzz

@@ -78,6 +78,7 @@ private Q_SLOTS:
     void experimentSpec() { runBody(&inoculab::fuzz::experimentSpec, "experiment_spec", 10000); }
     void safetensors() { runBody(&inoculab::fuzz::safetensors, "safetensors", 10000); }
     void tokenizerJson() { runBody(&inoculab::fuzz::tokenizerJson, "tokenizer_json", 3000); }
+    void chatCompletion() { runBody(&inoculab::fuzz::chatCompletion, "chat_completion", 20000); }
 };
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)
