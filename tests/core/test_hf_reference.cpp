@@ -4,6 +4,7 @@
 // scaling, Qwen2 tied and untied, Qwen3, and a BF16 file) gives the same fp32 logits for a
 // [2, 12] batch within a relative error of 1e-4, and a sharded folder gives exactly the
 // logits of the single file. The reference runs once for all models (importing torch is slow).
+#include "python_reference.h"
 #include "reduction_order.h"
 #include "test_support.h"
 
@@ -14,38 +15,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 
 using namespace inoculab;
 using model::hf::HfModelFolder;
-
-namespace {
-
-// Debian's python3-torch is installed for /usr/bin/python3, which need not be the first
-// python3 on PATH; $INOCULAB_PYTHON overrides both.
-QString pythonWithTorch() {
-    QStringList candidates;
-    if (const char *env = std::getenv("INOCULAB_PYTHON")) candidates << QString::fromLocal8Bit(env);
-    candidates << QStringLiteral("/usr/bin/python3") << QStringLiteral("python3");
-    for (const QString &python : candidates) {
-        QProcess p;
-        p.start(python, {QStringLiteral("-c"), QStringLiteral("import torch")});
-        if (p.waitForFinished(120000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0) return python;
-    }
-    return {};
-}
-
-torch::Tensor readFloats(const std::string &path, c10::IntArrayRef shape) {
-    std::ifstream in(path, std::ios::binary);
-    torch::Tensor t = torch::empty(shape, torch::kFloat);
-    in.read(static_cast<char *>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
-    if (!in) qFatal("cannot read %s", path.c_str());
-    return t;
-}
-
-}  // namespace
 
 class TestHfReference : public QObject {
     Q_OBJECT
@@ -54,7 +26,7 @@ private Q_SLOTS:
     void logitsMatchTheReference() {
         test::useTestTorchThreads();
         torch::NoGradGuard noGrad;
-        QString python = pythonWithTorch();
+        QString python = test::pythonWithTorch();
         QVERIFY2(!python.isEmpty(), "no python3 with torch (Debian package python3-torch) to run the reference");
 
         QTemporaryDir dir;
@@ -95,7 +67,7 @@ private Q_SLOTS:
         for (const Case &c : cases) {
             std::string folder = dir.filePath(QString::fromStdString(c.name)).toStdString();
             torch::Tensor logits = model::hf::loadHfModel(HfModelFolder::open(folder))->forward(ids);
-            torch::Tensor expected = readFloats(folder + ".f32", {b, t, vocab});
+            torch::Tensor expected = test::readFloats(folder + ".f32", {b, t, vocab});
             double error = (logits - expected).abs().max().item<double>() / expected.abs().max().item<double>();
             qInfo("%-14s max relative error %.3g (logits up to %.2f)", c.name.c_str(), error,
                   expected.abs().max().item<double>());
