@@ -54,6 +54,7 @@ bench: build
 	/usr/bin/python3 bench/dataset_scan/run.py --build-dir $(BUILD_DIR)
 	/usr/bin/python3 bench/store_ingest/run.py --build-dir $(BUILD_DIR)
 	/usr/bin/python3 bench/train_throughput/run.py --build-dir $(BUILD_DIR)
+	/usr/bin/python3 bench/judges/run.py --build-dir $(BUILD_DIR)
 
 # Each fuzzer starts from a copy of the seed corpus; new interesting inputs stay in the
 # build folder. A crash leaves its input there as crash-*.

@@ -22,17 +22,22 @@ std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const std:
         std::int64_t longest = 0;
         for (std::size_t r = first; r < last; ++r) longest = std::max<std::int64_t>(longest, data.rows[r].ids.size());
         const std::int64_t b = static_cast<std::int64_t>(last - first), t = longest - 1;
-        torch::Tensor inputs = torch::full({b, t}, data.padId, torch::kLong);
-        torch::Tensor targets = torch::zeros({b, t}, torch::kLong);
-        torch::Tensor mask = torch::zeros({b, t}, torch::kDouble);
+        // Filled as plain arrays: an element-wise tensor write costs a dispatcher call, which
+        // made the index building most of a small model's time (a judge scores 101 rows a verdict).
+        std::vector<std::int64_t> inputIds(static_cast<std::size_t>(b * t), data.padId), targetIds(inputIds.size(), 0);
+        std::vector<double> maskValues(inputIds.size(), 0.0);
         for (std::int64_t i = 0; i < b; ++i) {
             const model::TokenizedChat &row = data.rows[first + i];
             for (std::size_t j = 0; j + 1 < row.ids.size(); ++j) {
-                inputs[i][j] = row.ids[j];
-                targets[i][j] = row.ids[j + 1];
-                mask[i][j] = row.trained[j + 1] ? 1.0 : 0.0;
+                std::size_t at = static_cast<std::size_t>(i * t) + j;
+                inputIds[at] = row.ids[j];
+                targetIds[at] = row.ids[j + 1];
+                maskValues[at] = row.trained[j + 1] ? 1.0 : 0.0;
             }
         }
+        torch::Tensor inputs = torch::from_blob(inputIds.data(), {b, t}, torch::kLong);
+        torch::Tensor targets = torch::from_blob(targetIds.data(), {b, t}, torch::kLong);
+        torch::Tensor mask = torch::from_blob(maskValues.data(), {b, t}, torch::kDouble);
         torch::Tensor logp = torch::log_softmax(model::atLeastFloat(model.forward(inputs.to(device))), -1);
         torch::Tensor picked = logp.gather(2, targets.to(device).unsqueeze(2)).squeeze(2).cpu();  // [B, T]
         // The sum over a row in double: a 2,000-token answer summed in float loses ~1e-4 of a nat.

@@ -62,6 +62,9 @@ def completion(model, alternatives):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write, as a production server sends them: two small writes
+    # on a kept-alive connection meet Nagle's algorithm and the client's delayed ACK (40 ms).
+    wbufsize = 1 << 16
 
     def log_message(self, *args):
         pass
@@ -144,6 +147,9 @@ parser.add_argument("--delay-ms", type=float, default=0)
 parser.add_argument("--retry-after", type=float, default=1)
 parser.add_argument("--slow-seconds", type=float, default=3)
 ARGS = parser.parse_args()
+# The listen backlog is 5 by default: an 8-connection client would have SYNs dropped and
+# retransmitted a second later (TCP's initial timeout).
+ThreadingHTTPServer.request_queue_size = 128
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)

@@ -334,9 +334,10 @@ void OpenAiJudge::judge(const std::vector<std::string> &prompts, experiment::Jud
                 auto until = std::chrono::duration_cast<std::chrono::milliseconds>(waiting.begin()->first - Clock::now());
                 waitMs = static_cast<int>(std::clamp<std::int64_t>(until.count(), 0, waitMs));
             }
+            // Nothing in flight: start the next prompts at once, or sleep until a retry is due.
             if (!active.empty())
                 curl_multi_poll(multi.handle, nullptr, 0, waitMs, nullptr);
-            else if (waitMs > 0)
+            else if (ready.empty() && waitMs > 0)
                 std::this_thread::sleep_for(std::chrono::milliseconds(waitMs));
         }
     } catch (...) {
