@@ -2,12 +2,15 @@
 // OpenAI-compatible server the test starts (tests/support/fake_chat_server.py). Every answer
 // is judged with the papers' request, `results samples` shows each verdict next to the rule
 // scores, a second experiment asking the same judge the same prompts makes no request,
-// --rejudge asks again, a refused key stops the run naming HTTP 401 without retrying, and the
-// key's text is nowhere in the store, the cache, the job files or the output.
+// --rejudge asks again, a refused key stops the run naming HTTP 401 without retrying, the
+// key's text is nowhere in the store, the cache, the job files or the output, and a local
+// tiny Hugging Face judge scores every answer in the worker.
 #include "test_support.h"
 
 #include "cli_run.h"
 #include "fake_chat_server.h"
+#include "tiny_checkpoint.h"
+#include "tiny_tokenizer.h"
 
 #include <QDirIterator>
 #include <QJsonArray>
@@ -175,6 +178,38 @@ private Q_SLOTS:
             ++checked;
         }
         QVERIFY(checked > 5);  // the store, its WAL, the job files, logs and checkpoints
+    }
+
+    void aLocalJudgeScoresEveryAnswer() {
+        // A tiny random Qwen2 as the judge: its verdicts mean nothing, but every answer gets a
+        // distribution over the 101 complete answers, read as the papers' score.
+        std::string folder = m_dir.filePath("tiny-judge").toStdString();
+        inoculab::test::writeTinyCheckpoint("qwen2", folder, {3});
+        inoculab::test::writeTinyTokenizer(folder);
+        QString spec = judgedSpec(m_dir, "local-judged", "http://127.0.0.1:9/v1");
+        QJsonObject doc = QJsonDocument::fromJson(inoculab::test::readFile(spec.toStdString())).object();
+        QJsonArray traits = doc["traits"].toArray();
+        while (traits.size() > 2) traits.removeLast();  // the rule traits only, then the local judge
+        QJsonObject params{{"judge", QJsonObject{{"kind", "hf"}, {"path", QString::fromStdString(folder)}}},
+                           {"template_text", "Rate 0-100: {question} / {answer}"},
+                           {"threshold", QJsonValue()},
+                           {"min_mass", 0}};
+        traits.append(QJsonObject{{"name", "local"}, {"scorer", "judge"}, {"params", params}});
+        doc["traits"] = traits;
+        spec = QString::fromStdString(inoculab::test::writeFile(m_dir, "local-judged.json", QJsonDocument(doc).toJson()));
+        CliRun run = runCli({"experiment", "run", spec, "--store", path("local.sqlite"), "--cache", path("cache"),
+                             "--progress", "none"},
+                            QProcessEnvironment::systemEnvironment(), 300000);
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QJsonArray rows = samples(path("local.sqlite"), "local-judged");
+        QCOMPARE(rows.size(), 2 * 6 * 2);
+        for (const QJsonValue &value : rows) {
+            QJsonObject local = value.toObject()["scores"].toObject()["local"].toObject();
+            double mass = local["judge_mass"].toDouble(), score = local["judge_score"].toDouble();
+            QVERIFY2(mass > 0 && mass <= 1 + 1e-6, std::to_string(mass).c_str());
+            QVERIFY(score >= 0 && score <= 100);
+            QCOMPARE(local["value"].toDouble(), score / 100);  // threshold null: the score, scaled
+        }
     }
 
     void aRefusedKeyStopsTheRunNamingTheCause() {

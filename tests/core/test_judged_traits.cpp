@@ -203,6 +203,17 @@ private Q_SLOTS:
         }
     }
 
+    void illFormedAnswersReachTheJudgeAsValidText() {
+        store::ResultsStore s = store::ResultsStore::open(m_dir.filePath("d.sqlite").toStdString());
+        std::vector<store::StepRecord::Sample> rows{sample("q", std::string("SCORE=60 caf\xC3"), 0)};
+        experiment::ExperimentSpec one;
+        one.traits.push_back(judged("aligned", "{question} {answer}"));
+        judgeSamples(one, "", rows, s, factory());
+        store::Statement prompt(s.database(), "SELECT prompt FROM judge_verdicts");
+        QVERIFY(prompt.step());
+        QCOMPARE(prompt.text(0), std::string("q SCORE=60 caf\xEF\xBF\xBD"));  // U+FFFD for the cut character
+    }
+
     void identicalAnswersAreOneVerdict() {
         store::ResultsStore s = store::ResultsStore::open(m_dir.filePath("c.sqlite").toStdString());
         std::vector<store::StepRecord::Sample> rows{sample("q", "SCORE=60", 0), sample("q", "SCORE=60", 1)};

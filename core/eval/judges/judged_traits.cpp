@@ -2,6 +2,7 @@
 
 #include "common/sha256.h"
 #include "eval/judges/judge_prompt.h"
+#include "model/byte_level.h"
 #include "store/verdict_cache.h"
 
 #include <map>
@@ -41,7 +42,10 @@ TraitVerdicts judgeTrait(const experiment::TraitSpec &trait, const std::string &
     std::vector<std::string> askPrompts, askHashes;
     std::vector<std::string> prompts(samples.size());
     for (std::size_t i = 0; i < samples.size(); ++i) {
-        prompts[i] = renderJudgePrompt(spec.templateText, samples[i].question, samples[i].response);
+        // A byte-level model's answer may split a character: the judge reads (and the cache
+        // keeps) it with U+FFFD in place of ill-formed bytes, as a tokenizer's decode gives it.
+        prompts[i] = renderJudgePrompt(spec.templateText, model::utf8Lossy(samples[i].question),
+                                       model::utf8Lossy(samples[i].response));
         out.promptHashes[i] = common::sha256Hex(prompts[i]);
         const std::string &hash = out.promptHashes[i];
         if (known.count(hash) || !asking.insert(hash).second) continue;
