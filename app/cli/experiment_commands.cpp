@@ -19,6 +19,10 @@ int runValidate(const std::string &path, bool json) {
     // Problems come out of loadExperimentSpec as one SpecError listing each with its JSON
     // path; main() prints it and exits 2.
     experiment::ExperimentSpec spec = experiment::loadExperimentSpec(path);
+    // A template spec (datasets/experiments/emergent-misalignment.json) parses but names
+    // files still to be filled in: say which, the same way.
+    if (std::vector<experiment::SpecProblem> missing = experiment::missingInputs(spec, path); !missing.empty())
+        throw experiment::SpecError(path, missing);
     std::string hash = experiment::canonicalHash(spec);
     std::size_t runs = spec.conditions.size() * spec.seeds.size();
     if (json) {

@@ -513,6 +513,22 @@ store::ExperimentRegistration registrationFor(const ExperimentSpec &spec) {
     return r;
 }
 
+std::vector<SpecProblem> missingInputs(const ExperimentSpec &spec, const std::string &specFile) {
+    std::vector<SpecProblem> out;
+    auto check = [&](const std::string &jsonPath, const std::string &path) {
+        std::error_code error;
+        if (path.empty() || std::filesystem::exists(resolvePath(specFile, path), error)) return;
+        out.push_back({jsonPath, "no such file or folder: " + resolvePath(specFile, path) + " (fill in the path)", 0, 0});
+    };
+    if (spec.baseModel.kind == BaseModelKind::HuggingFace) check("base_model.path", spec.baseModel.path);
+    check("train_data.path", spec.trainData.path);
+    check("evaluation.questions.path", spec.evaluation.questions.path);
+    for (std::size_t i = 0; i < spec.traits.size(); ++i)
+        if (spec.traits[i].judge && spec.traits[i].judge->kind == JudgeKind::HuggingFace)
+            check("traits[" + std::to_string(i) + "].params.judge.path", spec.traits[i].judge->path);
+    return out;
+}
+
 bool hasJudgedTraits(const ExperimentSpec &spec) {
     return std::any_of(spec.traits.begin(), spec.traits.end(), [](const TraitSpec &t) { return t.judge.has_value(); });
 }

@@ -264,6 +264,11 @@ nlohmann::json toJson(const ExperimentSpec &spec);
 // key order, layout and defaults stated or left out do not change it; any value does.
 std::string canonicalHash(const ExperimentSpec &spec);
 
+// The files and folders the spec names that do not exist (base model, train data, questions,
+// local judges), each a problem at its JSON path naming the path as resolved: what a template
+// spec still needs filled in. Empty when every one exists.
+std::vector<SpecProblem> missingInputs(const ExperimentSpec &spec, const std::string &specFile);
+
 // Whether any trait is scored by a judge (evaluations then need eval/judges).
 bool hasJudgedTraits(const ExperimentSpec &spec);
 

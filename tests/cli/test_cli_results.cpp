@@ -134,6 +134,17 @@ private Q_SLOTS:
         Run bad = cli({"experiment", "validate", file});
         QCOMPARE(bad.exitCode, 2);
         QVERIFY2(bad.err.contains(file.toUtf8() + ": sedes") || bad.err.contains("sedes"), bad.err.constData());
+
+        // The emergent-misalignment template parses, judge templates read from their files, and
+        // validate names the paths still to fill in (and only those: its questions ship).
+        QString misalignment = test::sourcePath("datasets/experiments/emergent-misalignment.json");
+        Run unfilled = cli({"experiment", "validate", misalignment});
+        QCOMPARE(unfilled.exitCode, 2);
+        QVERIFY2(unfilled.err.contains("base_model.path: no such file or folder") &&
+                     unfilled.err.contains("FILL-IN/your-instruct-model") &&
+                     unfilled.err.contains("train_data.path: no such file or folder") &&
+                     !unfilled.err.contains("evaluation.questions.path") && !unfilled.err.contains("template"),
+                 unfilled.err.constData());
     }
 };
 
