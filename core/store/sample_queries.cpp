@@ -17,6 +17,8 @@ constexpr const char *kFilteredSamples = R"sql(
     WHERE c.experiment_id = ?1 AND (?2 IS NULL OR c.name = ?2) AND (?3 IS NULL OR e.context = ?3)
       AND (?4 IS NULL OR r.seed = ?4) AND (?5 IS NULL OR e.step = ?5)
       AND (?6 IS NULL OR instr(e.question, ?6) > 0 OR instr(e.response, ?6) > 0)
+      AND (?9 IS NULL OR EXISTS (SELECT 1 FROM trait_scores ts WHERE ts.sample_id = e.id AND ts.trait = ?9
+                                 AND ts.score BETWEEN ?10 AND ?11))
     ORDER BY c.position, r.seed, e.step, coalesce(x.position, 1e9), e.context, e.question_index, e.sample_index
     LIMIT ?7 OFFSET ?8
 )sql";
@@ -31,7 +33,7 @@ void bindFilter(Statement &s, std::int64_t experimentId, const SampleFilter &f) 
         s.bind(5, *f.step);
     else
         s.bind(5, std::nullopt);
-    s.bind(6, f.text).bind(7, f.limit).bind(8, f.offset);
+    s.bind(6, f.text).bind(7, f.limit).bind(8, f.offset).bind(9, f.scoreTrait).bind(10, f.minScore).bind(11, f.maxScore);
 }
 
 }  // namespace

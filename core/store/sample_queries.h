@@ -16,6 +16,10 @@ struct SampleFilter {
     std::optional<std::uint64_t> seed;
     std::optional<std::int64_t> step;
     std::optional<std::string> text;  // a substring of the question or the answer (case-sensitive)
+    // Only answers whose score for `scoreTrait` is in [minScore, maxScore] (a judged trait's
+    // undefined or dropped answers have none, so they never match).
+    std::optional<std::string> scoreTrait;
+    double minScore = -1e300, maxScore = 1e300;
     std::int64_t limit = -1;          // rows at most; -1: all
     std::int64_t offset = 0;
 };

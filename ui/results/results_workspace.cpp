@@ -3,6 +3,7 @@
 #include "charts/figure_export.h"
 #include "charts/paper_theme.h"
 #include "results/export_dialog.h"
+#include "results/samples_view.h"
 
 #include <QAction>
 #include <QChart>
@@ -13,11 +14,15 @@
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
+#include <QScatterSeries>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent>
+
+#include <algorithm>
 
 namespace inoculab::ui {
 
@@ -31,7 +36,9 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
       m_traitsButton(new QToolButton(this)),
       m_export(new QPushButton(tr("Export…"), this)),
       m_view(new QChartView(this)),
-      m_table(new QTableWidget(0, 0, this)) {
+      m_table(new QTableWidget(0, 0, this)),
+      m_tabs(new QTabWidget(this)),
+      m_samples(new SamplesView(this)) {
     m_kind->addItems({tr("Trait expression per condition"), tr("Curves over training steps"),
                       tr("Elicitation against suppression")});
     m_style->addItems({tr("Dots"), tr("Bars")});
@@ -67,16 +74,33 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     split->setSizes({640, 260});
+    auto *charts = new QWidget(this);
+    auto *chartsLayout = new QVBoxLayout(charts);
+    chartsLayout->setContentsMargins(0, 0, 0, 0);
+    chartsLayout->addLayout(controls);
+    chartsLayout->addWidget(split, 1);
+    m_tabs->addTab(charts, tr("Charts"));
+    m_tabs->addTab(m_samples, tr("Samples"));
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(head);
-    layout->addLayout(controls);
-    layout->addWidget(split, 1);
+    layout->addWidget(m_tabs, 1);
     m_title->setText(tr("Select an experiment in the navigator to see its results."));
     m_series->setVisible(false);
 
     for (QComboBox *box : {m_kind, m_context, m_series, m_style})
         connect(box, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
     connect(m_export, &QPushButton::clicked, this, &ResultsWorkspace::exportFigure);
+    connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+        QString condition, context;
+        for (int c = 0; c < m_table->columnCount(); ++c) {
+            QString header = m_table->horizontalHeaderItem(c) ? m_table->horizontalHeaderItem(c)->text() : QString();
+            QTableWidgetItem *item = m_table->item(row, c);
+            if (!item) continue;
+            if (header == QLatin1String("Condition")) condition = item->text();
+            if (header == QLatin1String("Context")) context = item->text();
+        }
+        if (!condition.isEmpty()) showSamples(condition, context);
+    });
     connect(&m_watcher, &QFutureWatcher<std::shared_ptr<Loaded>>::finished, this, [this] {
         std::shared_ptr<Loaded> result = m_watcher.result();
         if (!result->error.isEmpty()) {
@@ -84,6 +108,12 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
             m_data.reset();
         } else {
             m_data = result->data;
+            std::vector<std::uint64_t> seeds;
+            for (const store::TraitSummaryRow &row : m_data->summary)
+                for (std::uint64_t seed : row.seeds)
+                    if (std::find(seeds.begin(), seeds.end(), seed) == seeds.end()) seeds.push_back(seed);
+            std::sort(seeds.begin(), seeds.end());
+            m_samples->setExperiment(m_storePath, m_experiment, m_data->contents, seeds);
         }
         rebuildChoices();
         redraw();
@@ -207,6 +237,12 @@ void ResultsWorkspace::redraw() {
     charts::PaperTheme screen;
     m_view->setChart(charts::buildChart(*m_data, r, screen));
     delete old;  // setChart() leaves the previous chart to its caller
+    if (r.kind == charts::ChartKind::Expression)
+        for (QAbstractSeries *series : m_view->chart()->series())
+            if (auto *means = qobject_cast<QScatterSeries *>(series); means && series->property("role") == "mean") {
+                QString condition = series->property("condition").toString();
+                connect(means, &QScatterSeries::clicked, this, [this, condition] { showSamples(condition, request().context); });
+            }
 
     charts::NumbersTable numbers = charts::numbersTable(*m_data, r);
     m_table->clear();
@@ -224,6 +260,11 @@ void ResultsWorkspace::redraw() {
             m_table->setItem(row, c, item);
         }
     }
+}
+
+void ResultsWorkspace::showSamples(const QString &condition, const QString &context) {
+    m_samples->showModel(condition, context);
+    m_tabs->setCurrentWidget(m_samples);
 }
 
 void ResultsWorkspace::exportFigure() {

@@ -16,10 +16,13 @@ class QChartView;
 class QComboBox;
 class QLabel;
 class QPushButton;
+class QTabWidget;
 class QTableWidget;
 class QToolButton;
 
 namespace inoculab::ui {
+
+class SamplesView;
 
 class ResultsWorkspace : public QWidget {
     Q_OBJECT
@@ -34,6 +37,11 @@ public:
     QComboBox *kindChoice() const { return m_kind; }        // in ChartKind order
     QComboBox *seriesChoice() const { return m_series; }    // curves: what to draw
     QChartView *chartView() const { return m_view; }
+    // What the models answered (the Samples tab); a click on a condition's dot, or a double
+    // click on a row of the numbers, opens that model's answers there.
+    SamplesView *samples() const { return m_samples; }
+    QTabWidget *tabs() const { return m_tabs; }
+    void showSamples(const QString &condition, const QString &context);
     QChart *chart() const;
     bool isLoading() const { return m_watcher.isRunning(); }
 
@@ -76,6 +84,8 @@ private:
     QPushButton *m_export;
     QChartView *m_view;
     QTableWidget *m_table;
+    QTabWidget *m_tabs;
+    SamplesView *m_samples;
 };
 
 }  // namespace inoculab::ui
