@@ -5,7 +5,8 @@
 #   make demo   headless: run the default experiment (toy base model, 4 conditions x 3 seeds), print its table
 #   make bench  benchmarks (see docs/benchmarks.md)
 #   make fuzz   libFuzzer runs of the untrusted-input parsers (clang)
-#   make screenshots  regenerate docs/screenshots from the GUI tests
+#   make screenshots  regenerate docs/screenshots from the GUI tests (after `make demo`, also the
+#                     Samples view on the default experiment's store)
 #   make package      build/inoculab_<version>_<arch>.deb (CPack; packaging/README.md)
 #   make package-test lintian, then install the .deb, use it from /usr/bin, remove it (root)
 
@@ -39,7 +40,8 @@ test: build
 
 # The GUI suites write their screenshots into docs/screenshots too.
 screenshots: build
-	INOCULAB_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots ctest --preset default -L ui
+	INOCULAB_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots INOCULAB_DEMO_STORE=$(CURDIR)/$(BUILD_DIR)/demo/results.sqlite \
+	  ctest --preset default -L ui
 
 package: build
 	cmake --build --preset default --target package
