@@ -9,16 +9,22 @@ namespace inoculab::eval {
 std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const std::vector<data::Conversation> &chats,
                                           torch::Device device, std::int64_t batchSize,
                                           const model::ChatTokenizer &tokenizer) {
-    torch::NoGradGuard noGrad;
-    model.eval();
-    model::compat::CudaAutocast autocast(device.is_cuda());
-    std::vector<AnswerLogprob> out(chats.size());
     // Rows are tokenized exactly as for training, so a probe scores what training would see.
     train::TokenizedDataset data = train::tokenizeConversations(chats, model.contextLength(), tokenizer);
     if (data.rows.size() != chats.size())
         throw std::invalid_argument("a probe or check row has no answer tokens within the model's context");
-    for (std::size_t first = 0; first < chats.size(); first += static_cast<std::size_t>(batchSize)) {
-        std::size_t last = std::min(chats.size(), first + static_cast<std::size_t>(batchSize));
+    return answerLogprobs(model, data, device, batchSize);
+}
+
+std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const train::TokenizedDataset &data,
+                                          torch::Device device, std::int64_t batchSize) {
+    torch::NoGradGuard noGrad;
+    model.eval();
+    model::compat::CudaAutocast autocast(device.is_cuda());
+    const std::size_t rows = data.rows.size();
+    std::vector<AnswerLogprob> out(rows);
+    for (std::size_t first = 0; first < rows; first += static_cast<std::size_t>(batchSize)) {
+        std::size_t last = std::min(rows, first + static_cast<std::size_t>(batchSize));
         std::int64_t longest = 0;
         for (std::size_t r = first; r < last; ++r) longest = std::max<std::int64_t>(longest, data.rows[r].ids.size());
         const std::int64_t b = static_cast<std::int64_t>(last - first), t = longest - 1;

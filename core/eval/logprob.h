@@ -5,6 +5,7 @@
 #include "model/causal_lm.h"
 #include "model/chat_tokenizer.h"
 #include "data/conversation.h"
+#include "train/token_batches.h"
 
 #include <vector>
 
@@ -21,5 +22,10 @@ struct AnswerLogprob {
 std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const std::vector<data::Conversation> &chats,
                                           torch::Device device, std::int64_t batchSize = 64,
                                           const model::ChatTokenizer &tokenizer = model::byteChatTokenizer());
+// The same for rows already tokenized (each with a trained token, none longer than the model's
+// context): for callers that must look at the tokens first (the local judge refuses a row
+// the context would cut).
+std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const train::TokenizedDataset &data,
+                                          torch::Device device, std::int64_t batchSize);
 
 }  // namespace inoculab::eval

@@ -1,5 +1,6 @@
 #include "experiment/trait_spec_json.h"
 
+#include "data/record_parser.h"
 #include "eval/judges/judge_prompt.h"
 
 #include <algorithm>
@@ -93,9 +94,7 @@ void readJudgeTemplate(ObjectReader &params, JudgeSpec &j, const std::string &sp
             params.report("template", resolvePath(specFile, file) + ": " + SpecError::describe(e.problems().front()));
             return;
         }
-        try {
-            (void)json(j.templateText).dump();
-        } catch (const json::exception &) {
+        if (data::firstInvalidUtf8(j.templateText)) {
             params.report("template", resolvePath(specFile, file) + ": is not valid UTF-8 text");
             return;
         }

@@ -1,5 +1,6 @@
 #include "results/samples_view.h"
 
+#include "eval/judges/judge_verdict.h"
 #include "store/results_store.h"
 
 #include <QComboBox>
@@ -26,22 +27,21 @@ QString escaped(const std::string &text) { return QString::fromStdString(text).t
 
 // The judge's distribution, most probable answers first, as a small table.
 QString distributionHtml(const std::string &json) {
-    nlohmann::json parsed = nlohmann::json::parse(json, nullptr, false);
-    if (!parsed.is_array()) return QObject::tr("(unreadable)");
-    std::vector<std::pair<double, std::string>> answers;
-    for (const nlohmann::json &a : parsed)
-        if (a.is_array() && a.size() == 2 && a[0].is_string() && a[1].is_number())
-            answers.emplace_back(a[1].get<double>(), a[0].get<std::string>());
-    std::sort(answers.rbegin(), answers.rend());
-    QString html = QStringLiteral("<table cellspacing=0 cellpadding=1>");
-    std::size_t shown = 0;
-    for (const auto &[p, text] : answers) {
-        if (++shown > 12) break;
-        html += QStringLiteral("<tr><td><code>%1</code></td><td align=right>&nbsp;%2</td></tr>")
-                    .arg(escaped(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
-                         QString::number(p, 'f', 4));
+    eval::JudgeDistribution answers;
+    try {
+        answers = eval::distributionFromJson(json);
+    } catch (const std::invalid_argument &) {
+        return QObject::tr("(unreadable)");
     }
-    if (answers.size() > shown) html += QObject::tr("<tr><td colspan=2>… %1 more</td></tr>").arg(answers.size() - 12);
+    std::sort(answers.begin(), answers.end(),
+              [](const eval::JudgeAnswer &a, const eval::JudgeAnswer &b) { return a.probability > b.probability; });
+    constexpr std::size_t kShown = 12;
+    QString html = QStringLiteral("<table cellspacing=0 cellpadding=1>");
+    for (std::size_t i = 0; i < std::min(kShown, answers.size()); ++i)
+        html += QStringLiteral("<tr><td><code>%1</code></td><td align=right>&nbsp;%2</td></tr>")
+                    .arg(escaped(nlohmann::json(answers[i].text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
+                         QString::number(answers[i].probability, 'f', 4));
+    if (answers.size() > kShown) html += QObject::tr("<tr><td colspan=2>… %1 more</td></tr>").arg(answers.size() - kShown);
     return html + QStringLiteral("</table>");
 }
 

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -60,14 +61,18 @@ void HfJudge::judge(const std::vector<std::string> &prompts, experiment::JudgeMo
             chat.messages = {{data::Role::User, prompts[i]}, {data::Role::Assistant, answer}};
             rows.push_back(std::move(chat));
         }
-        // A prompt cut to the context would be judged on part of the answer: refuse it instead.
+        // Tokenized once, uncut: a prompt cut to the context would be judged on part of the
+        // answer, so it is refused instead.
+        train::TokenizedDataset tokens =
+            train::tokenizeConversations(rows, std::numeric_limits<std::int64_t>::max(), *m_tokenizer);
         std::size_t longest = 0;
-        for (const data::Conversation &row : rows) longest = std::max(longest, m_tokenizer->encode(row).ids.size());
+        for (const model::TokenizedChat &row : tokens.rows) longest = std::max(longest, row.ids.size());
         if (static_cast<std::int64_t>(longest) > m_model->contextLength())
             throw JudgeError(m_identity + ": a judge prompt is " + std::to_string(longest) +
                              " tokens with its answer, longer than the judge's context of " +
                              std::to_string(m_model->contextLength()));
-        std::vector<AnswerLogprob> logprobs = answerLogprobs(*m_model, rows, m_device, m_rowsPerForward, *m_tokenizer);
+        if (tokens.rows.size() != rows.size()) throw JudgeError(m_identity + ": a candidate answer has no tokens");
+        std::vector<AnswerLogprob> logprobs = answerLogprobs(*m_model, tokens, m_device, m_rowsPerForward);
         JudgeDistribution distribution;
         for (std::size_t c = 0; c < candidates.size(); ++c)
             distribution.push_back({candidates[c], std::exp(logprobs[c].total)});

@@ -1,5 +1,7 @@
 #include "eval/judges/judge_verdict.h"
 
+#include "eval/trait_scorers.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -13,15 +15,6 @@ std::string_view trimmed(std::string_view text) {
     std::size_t start = text.find_first_not_of(kSpace);
     if (start == std::string_view::npos) return {};
     return text.substr(start, text.find_last_not_of(kSpace) - start + 1);
-}
-
-bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-        if (x != b[i]) return false;
-    }
-    return true;
 }
 
 }  // namespace
@@ -40,9 +33,9 @@ std::optional<int> judgeInteger(std::string_view answer) {
 }
 
 std::optional<bool> judgeYesNo(std::string_view answer) {
-    std::string_view word = trimmed(answer);
-    if (equalsIgnoringAsciiCase(word, "yes")) return true;
-    if (equalsIgnoringAsciiCase(word, "no")) return false;
+    const std::string word = lowerCase(trimmed(answer));
+    if (word == "yes") return true;
+    if (word == "no") return false;
     return std::nullopt;
 }
 
