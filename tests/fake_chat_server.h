@@ -3,6 +3,7 @@
 // (tests/support/fake_chat_server.py, on Debian's python3), started and stopped by the test,
 // with its request counts read over HTTP.
 
+#include <QJsonObject>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -62,5 +63,15 @@ private:
     QProcess m_process;
     std::string m_port;
 };
+
+// A spec's judged trait asking `model` on an OpenAI-compatible server with an inline template;
+// the fake server reads its verdict off the template (SCORE=n, YESNO; fake_chat_server.py).
+inline QJsonObject judgedTraitSpec(const QString &name, const std::string &baseUrl, const QString &model,
+                                   const QString &templ, const QString &keyVariable) {
+    QJsonObject judge{{"kind", "openai"}, {"base_url", QString::fromStdString(baseUrl)}, {"model", model},
+                      {"api_key_env", keyVariable}, {"concurrency", 1}};
+    return QJsonObject{{"name", name}, {"scorer", "judge"},
+                       {"params", QJsonObject{{"judge", judge}, {"template_text", templ}}}};
+}
 
 }  // namespace inoculab::test

@@ -292,6 +292,7 @@ bool MainWindow::openStore(const QString &path) {
         for (const store::PromptRecord &p : kExamplePrompts) m_prompts->library()->addPrompt(p);
     m_navigator->setStorePath(path);
     m_jobs->setStore(path);
+    m_prompts->elicitation()->setStorePath(path);  // its judges' verdicts are cached there
     m_navigator->selectExperiment(QString::fromStdString(m_doc->spec().name));
     QSettings().setValue(QStringLiteral("storePath"), path);
     return true;

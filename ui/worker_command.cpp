@@ -11,4 +11,12 @@ QString inoculabCliPath() {
     return QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("inoculab-cli"));
 }
 
+QProcessEnvironment workerEnvironment(int threads) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("OMP_NUM_THREADS"), QString::number(threads));
+    env.insert(QStringLiteral("OPENBLAS_NUM_THREADS"), QString::number(threads));
+    env.insert(QStringLiteral("OMP_WAIT_POLICY"), QStringLiteral("PASSIVE"));
+    return env;
+}
+
 }  // namespace inoculab::ui

@@ -1,6 +1,7 @@
 #include "experiment_commands.h"
 
 #include "exit_codes.h"
+#include "experiment_elicit.h"
 #include "experiment_run.h"
 
 #include "experiment/experiment_spec.h"
@@ -66,6 +67,7 @@ void addExperimentCommands(CLI::App &app, CommandAction &action, const common::C
     validate->add_flag("--json", args->json, "Print one JSON document on stdout");
     validate->callback([&action, args] { action = [args] { return runValidate(args->spec, args->json); }; });
     addExperimentRunCommand(*experimentCommand, action, cancel);
+    addExperimentElicitCommand(*experimentCommand, action, cancel);
 }
 
 }  // namespace inoculab::cli

@@ -156,11 +156,7 @@ private:
         std::string jobFile = (fs::path(m_logDir) / (safe + ".job.json")).string();
         planned.job.threads = threads;
         experiment::writeWorkerJob(jobFile, planned.job);
-        // One BLAS thread per torch thread, and OpenMP threads that sleep rather than spin
-        // between parallel regions: two pools spinning on the same cores slowed a 2-thread
-        // worker below a 1-thread one (docs/benchmarks.md, train_throughput).
-        std::vector<std::string> env{"OPENBLAS_NUM_THREADS=" + std::to_string(threads),
-                                     "OMP_NUM_THREADS=" + std::to_string(threads), "OMP_WAIT_POLICY=PASSIVE"};
+        std::vector<std::string> env = workerThreadEnv(threads);
         const std::string gpu = leastBusyGpu();
         if (!gpu.empty()) env.push_back("CUDA_VISIBLE_DEVICES=" + gpu);  // the worker sees it as cuda:0
         auto process = std::make_unique<WorkerProcess>(

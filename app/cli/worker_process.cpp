@@ -27,6 +27,11 @@ std::string workerExecutable() {
     return (self.parent_path() / "inoculab-worker").string();
 }
 
+std::vector<std::string> workerThreadEnv(int threads) {
+    return {"OPENBLAS_NUM_THREADS=" + std::to_string(threads), "OMP_NUM_THREADS=" + std::to_string(threads),
+            "OMP_WAIT_POLICY=PASSIVE"};
+}
+
 WorkerProcess::WorkerProcess(const std::vector<std::string> &args, const std::string &logFile,
                              const std::vector<std::string> &extraEnv)
     : m_log(logFile) {

@@ -13,6 +13,12 @@ namespace inoculab::cli {
 // The worker executable: $INOCULAB_WORKER, else inoculab-worker beside this program.
 std::string workerExecutable();
 
+// The environment a worker with `threads` torch threads gets: one BLAS thread per torch thread,
+// and OpenMP threads that sleep rather than spin between parallel regions (two pools spinning
+// on the same cores slowed a 2-thread worker below a 1-thread one; docs/benchmarks.md,
+// train_throughput).
+std::vector<std::string> workerThreadEnv(int threads);
+
 class WorkerProcess {
 public:
     // Starts `worker args...` with extra environment entries ("NAME=value"). Throws

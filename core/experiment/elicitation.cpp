@@ -1,10 +1,16 @@
 #include "experiment/elicitation.h"
 
 #include "common/input_error.h"
+#include "eval/judges/hf_judge.h"
+#include "eval/judges/judged_traits.h"
 #include "eval/logprob.h"
 #include "experiment/loaded_model.h"
 #include "experiment/run_data.h"
+#include "experiment/run_evaluation.h"
 #include "model/device.h"
+
+#include <cmath>
+#include <filesystem>
 
 namespace inoculab::experiment {
 
@@ -23,19 +29,94 @@ bool fits(const data::Conversation &row, const model::ChatTokenizer &tokenizer, 
     return static_cast<std::int64_t>(tokenizer.encode(row).ids.size()) <= context;
 }
 
-// Mean loss per scored token over all rows (token-weighted, as the training loss is).
-std::pair<double, std::int64_t> meanLoss(const LoadedModel &base, const std::vector<data::Conversation> &rows,
-                                         torch::Device device) {
-    double total = 0;
-    std::int64_t tokens = 0;
-    for (const eval::AnswerLogprob &a : eval::answerLogprobs(*base.model, rows, device, 64, *base.tokenizer)) {
-        total += a.total;
-        tokens += a.tokens;
-    }
-    return {tokens ? -total / static_cast<double>(tokens) : 0.0, tokens};
+std::vector<eval::AnswerLogprob> rowLogprobs(const LoadedModel &base, const std::vector<data::Conversation> &rows,
+                                             torch::Device device) {
+    return eval::answerLogprobs(*base.model, rows, device, 64, *base.tokenizer);
 }
 
+// Mean loss per scored token over all rows (token-weighted, as the training loss is).
+double meanLoss(const std::vector<eval::AnswerLogprob> &rows) {
+    double total = 0;
+    std::int64_t tokens = 0;
+    for (const eval::AnswerLogprob &a : rows) total += a.total, tokens += a.tokens;
+    return tokens ? -total / static_cast<double>(tokens) : 0.0;
+}
+
+nlohmann::json intervalJson(const stats::Interval &i) {
+    auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+    return {{"mean", number(i.mean)}, {"low", number(i.low)}, {"high", number(i.high)}, {"n", i.n}};
+}
+
+// The traits' side of the check: the base model's answers to the evaluation questions in one
+// arm (no prompt, or one candidate as the system prompt), scored like a finetuned model's.
+class TraitArms {
+public:
+    TraitArms(const WorkerJob &job, const RunInputs &in, LoadedModel &base, torch::Device device,
+              const EventSink &events, const common::CancelToken *cancel)
+        : m_job(job), m_in(in), m_base(base), m_device(device), m_events(events), m_cancel(cancel) {
+        m_questions = evaluationQuestions(in);
+        if (job.questions && job.questions < m_questions.size()) m_questions.resize(job.questions);
+        if (hasJudgedTraits(in.spec)) {
+            // Verdicts are cached in a results store like an evaluation's: the job's, else one
+            // in the cache folder, so a second check asks the judge nothing new.
+            std::string path = job.store.empty() ? job.cache + "/elicitation-verdicts.sqlite" : job.store;
+            std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+            m_store.emplace(store::ResultsStore::open(path));
+            m_judges = eval::engineJudgeFactory(device);
+        }
+    }
+
+    std::size_t questions() const { return m_questions.size(); }
+
+    std::vector<store::StepRecord::Sample> answers(const std::string &armName, std::optional<std::string> prompt) {
+        ExperimentSpec arm = m_in.spec;
+        arm.evaluation.contexts = {{armName, std::move(prompt)}};
+        SampleJudge judge;
+        if (m_store)
+            judge = [&](std::vector<store::StepRecord::Sample> &samples) {
+                for (const eval::JudgedTraitStats &s : eval::judgeSamples(arm, m_in.specFile, samples, *m_store,
+                                                                            m_judges, {m_job.rejudge, m_cancel}))
+                    if (m_events)
+                        m_events({{"event", "judge"}, {"kind", "elicit"}, {"context", armName}, {"trait", s.trait},
+                                  {"answers", s.answers}, {"asked", s.asked}, {"cached", s.cached},
+                                  {"undefined", s.undefined}, {"dropped", s.dropped}});
+            };
+        // Every arm samples with the same seed: the arms differ by their prompt alone.
+        return evaluateModel(*m_base.model, *m_base.tokenizer, arm, ConditionSpec{}, m_questions, /*seed=*/0,
+                             /*step=*/0, m_device, m_cancel, judge)
+            .samples;
+    }
+
+private:
+    const WorkerJob &m_job;
+    const RunInputs &m_in;
+    LoadedModel &m_base;
+    torch::Device m_device;
+    const EventSink &m_events;
+    const common::CancelToken *m_cancel;
+    std::vector<data::Conversation> m_questions;
+    std::optional<store::ResultsStore> m_store;
+    eval::JudgeBackendFactory m_judges;
+};
+
 }  // namespace
+
+nlohmann::json rowHeuristicsJson(const RowHeuristics &h) {
+    return {{"mean_change", intervalJson(h.meanChange)},
+            {"share_positive", intervalJson(h.sharePositive)},
+            {"spread", intervalJson(h.spread)}};
+}
+
+nlohmann::json traitElicitationJson(const TraitElicitation &e) {
+    return {{"trait", e.trait},
+            {"without", intervalJson(e.without)},
+            {"with", intervalJson(e.with)},
+            {"elicitation", intervalJson(e.elicitation)},
+            {"answers_without", e.answersWithout},
+            {"answers_with", e.answersWith},
+            {"unscored_without", e.unscoredWithout},
+            {"unscored_with", e.unscoredWith}};
+}
 
 std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const RunInputs &in, const EventSink &events,
                                                  const common::CancelToken *cancel) {
@@ -77,16 +158,24 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
                 {"device", choice.name}});
 
     torch::NoGradGuard noGrad;
-    auto [lossWithout, tokens] = meanLoss(base, plain, device);
+    const std::vector<eval::AnswerLogprob> without = rowLogprobs(base, plain, device);
     std::vector<ElicitationResult> results;
     for (std::size_t p = 0; p < job.prompts.size(); ++p) {
         if (cancel && cancel->isCancelled()) throw common::Cancelled();
+        const std::vector<eval::AnswerLogprob> with = rowLogprobs(base, prompted[p], device);
+        std::vector<RowLogprob> rows;
+        std::int64_t tokens = 0;
+        for (std::size_t i = 0; i < plain.size(); ++i) {
+            rows.push_back({without[i].total, with[i].total, without[i].tokens});
+            tokens += without[i].tokens;
+        }
         ElicitationResult r;
         r.prompt = job.prompts[p];
-        r.lossWithout = lossWithout;
-        r.lossWith = meanLoss(base, prompted[p], device).first;
+        r.lossWithout = meanLoss(without);
+        r.lossWith = meanLoss(with);
         r.tokens = tokens;
         r.rows = static_cast<std::int64_t>(plain.size());
+        r.perRow = rowHeuristics(rows);
         if (events)
             events({{"event", "elicitation"},
                     {"index", p},
@@ -95,8 +184,27 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
                     {"loss_with", r.lossWith},
                     {"drop", r.drop()},
                     {"tokens", r.tokens},
-                    {"rows", r.rows}});
+                    {"rows", r.rows},
+                    {"per_row", rowHeuristicsJson(r.perRow)}});
         results.push_back(std::move(r));
+    }
+    if (!job.traits) return results;
+
+    TraitArms arms(job, in, base, device, events, cancel);
+    if (events)
+        events({{"event", "start"}, {"kind", "elicit_traits"}, {"questions", arms.questions()},
+                {"samples_per_question", in.spec.evaluation.samplesPerQuestion}, {"arms", job.prompts.size() + 1}});
+    const std::vector<store::StepRecord::Sample> plainAnswers = arms.answers("no-prompt", std::nullopt);
+    for (std::size_t p = 0; p < job.prompts.size(); ++p) {
+        const std::vector<store::StepRecord::Sample> promptedAnswers =
+            arms.answers("prompt-" + std::to_string(p + 1), job.prompts[p]);
+        nlohmann::json traits = nlohmann::json::array();
+        for (const TraitSpec &t : in.spec.traits) {
+            results[p].traits.push_back(traitElicitation(t.name, plainAnswers, promptedAnswers));
+            traits.push_back(traitElicitationJson(results[p].traits.back()));
+        }
+        if (events)
+            events({{"event", "elicitation_traits"}, {"index", p}, {"prompt", job.prompts[p]}, {"traits", traits}});
     }
     return results;
 }

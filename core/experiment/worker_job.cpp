@@ -56,7 +56,7 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     if (!doc.is_object()) throw common::InputError(file, 0, "expected a JSON object");
     static const char *known[] = {
         "kind",      "spec",    "spec_hash", "store", "condition",         "seed", "cache", "device",
-        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds", "rejudge"};
+        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds", "rejudge", "traits", "questions"};
     for (const auto &item : doc.items()) {
         bool ok = false;
         for (const char *k : known) ok = ok || item.key() == k;
@@ -93,8 +93,14 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
         }
         job.rows = r.unsignedInt("rows", 64, false);
         if (job.rows == 0 || job.rows > 100000) r.fail("rows", "expected 1 to 100000");
+        if (doc.contains("traits")) {
+            if (!doc["traits"].is_boolean()) r.fail("traits", "expected true or false");
+            job.traits = doc["traits"].get<bool>();
+        }
+        job.questions = r.unsignedInt("questions", 0, false);
+        if (job.questions > 1000000) r.fail("questions", "expected 0 (all) to 1000000");
     } else {
-        for (const char *key : {"prompts", "rows"})
+        for (const char *key : {"prompts", "rows", "traits", "questions"})
             if (doc.contains(key)) r.fail(key, "only elicit jobs take it");
     }
     if (job.threads > 1024) r.fail("threads", "must be at most 1024");
@@ -103,7 +109,7 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     job.checkpointSeconds = static_cast<int>(checkpointSeconds);
     if (doc.contains("rejudge")) {
         if (!doc["rejudge"].is_boolean()) r.fail("rejudge", "expected true or false");
-        if (!finetune) r.fail("rejudge", "only finetune jobs take it");
+        if (job.kind == JobKind::Pretrain) r.fail("rejudge", "only finetune and elicit jobs take it");
         job.rejudge = doc["rejudge"].get<bool>();
     }
     std::string device = doc.contains("device") ? r.string("device", true) : "auto";
@@ -127,14 +133,16 @@ WorkerJob readWorkerJob(const std::string &path) {
 json toJson(const WorkerJob &job) {
     json doc = {{"kind", jobKindName(job.kind)}, {"spec", job.spec}, {"cache", job.cache}};
     if (!job.specHash.empty()) doc["spec_hash"] = job.specHash;
+    if (job.kind == JobKind::Finetune || (job.kind == JobKind::Elicit && !job.store.empty())) doc["store"] = job.store;
     if (job.kind == JobKind::Finetune) {
-        doc["store"] = job.store;
         doc["condition"] = job.condition;
         doc["seed"] = job.seed;
     }
     if (job.kind == JobKind::Elicit) {
         doc["prompts"] = job.prompts;
         doc["rows"] = job.rows;
+        if (job.traits) doc["traits"] = true;
+        if (job.questions) doc["questions"] = job.questions;
     }
     const char *device[] = {"auto", "cpu", "cuda"};
     doc["device"] = device[static_cast<int>(job.device)];

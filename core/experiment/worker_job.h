@@ -20,7 +20,7 @@ struct WorkerJob {
     JobKind kind = JobKind::Finetune;
     std::string spec;        // experiment spec file
     std::string specHash;    // optional: refuse to run when the spec file no longer hashes to it
-    std::string store;       // results store (finetune jobs write their run there)
+    std::string store;       // results store (finetune jobs write their run there; elicit jobs cache verdicts)
     std::string condition;   // finetune only
     std::uint64_t seed = 0;  // finetune only
     std::string cache;       // base models and run checkpoints live under it
@@ -34,6 +34,10 @@ struct WorkerJob {
     bool rejudge = false;
     std::vector<std::string> prompts;  // elicit only: the candidate prompts
     std::uint64_t rows = 64;           // elicit only: training rows scored per prompt
+    // Elicit only: also the traits' rates on the evaluation questions with and without each
+    // prompt (sampled answers, scored by each trait's scorer, judges included).
+    bool traits = false;
+    std::uint64_t questions = 0;  // elicit only, with traits: the first this many questions; 0: all
 };
 
 // Throws common::InputError naming the file and the field ("job.json: seed: expected ...").

@@ -208,6 +208,27 @@ Interval bootstrapInterval(std::span<const double> values, std::uint64_t seed, i
     return {m, low, high, n};
 }
 
+Interval bootstrapStatisticInterval(std::span<const double> values,
+                                    const std::function<double(std::span<const double>)> &statistic,
+                                    std::uint64_t seed, int resamples, double confidence) {
+    if (resamples < 1)
+        throw std::invalid_argument("resamples: must be at least 1, got " + std::to_string(resamples));
+    checkConfidence(confidence);
+    const std::size_t n = values.size();
+    if (!allFinite(values)) return undefinedBounds(kNaN, n);
+    const double whole = statistic(values);
+    if (n < 2) return undefinedBounds(whole, n);
+    IndexDraw draw(seed, n);
+    std::vector<double> resample(n), statistics(static_cast<std::size_t>(resamples));
+    for (double &s : statistics) {
+        for (double &v : resample) v = values[draw()];
+        s = statistic(resample);
+    }
+    std::sort(statistics.begin(), statistics.end());
+    return {whole, quantileType7(statistics, (1.0 - confidence) / 2.0), quantileType7(statistics, (1.0 + confidence) / 2.0),
+            n};
+}
+
 Interval acrossSeeds(std::span<const double> perSeedValues, IntervalMethod method, std::uint64_t bootstrapSeed,
                      std::span<const double> trialsPerSeed) {
     switch (method) {

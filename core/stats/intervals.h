@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -67,6 +68,14 @@ Interval wilsonInterval(double successes, double trials, double confidence = 0.9
 // the smallest value, and the 2.5% point falls inside them unless fewer than 51 do (~0.3%).
 Interval bootstrapInterval(std::span<const double> values, std::uint64_t seed = 0, int resamples = 2000,
                            double confidence = 0.95);
+
+// Percentile bootstrap of any statistic of the values (a standard deviation, say), with the
+// same index draws and quantile rule as bootstrapInterval(); `mean` is the statistic of the
+// values themselves. Fewer than two values, or a non-finite value: bounds NaN. The bounds
+// are not clamped: a statistic need not lie within the values' range.
+Interval bootstrapStatisticInterval(std::span<const double> values,
+                                    const std::function<double(std::span<const double>)> &statistic,
+                                    std::uint64_t seed = 0, int resamples = 2000, double confidence = 0.95);
 
 // Across-seed aggregation the charts use: per-seed values in, a 95% interval out, by method.
 // T and Bootstrap take per-seed scores (bootstrap for scores in [0, 1], t otherwise). Wilson

@@ -29,10 +29,7 @@ namespace {
 constexpr const char *kSecret = "sk-judge-test-9d2f41c07b";
 
 QJsonObject judgedTrait(const QString &name, const std::string &baseUrl, const QString &model, const QString &templ) {
-    QJsonObject judge{{"kind", "openai"}, {"base_url", QString::fromStdString(baseUrl)}, {"model", model},
-                      {"api_key_env", "INOCULAB_TEST_JUDGE_KEY"}, {"concurrency", 1}};
-    return QJsonObject{{"name", name}, {"scorer", "judge"},
-                       {"params", QJsonObject{{"judge", judge}, {"template_text", templ}}}};
+    return inoculab::test::judgedTraitSpec(name, baseUrl, model, templ, "INOCULAB_TEST_JUDGE_KEY");
 }
 
 // The smoke spec, smaller: two conditions, one seed, evaluated after training only, with

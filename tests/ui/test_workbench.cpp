@@ -27,6 +27,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -288,10 +289,11 @@ private Q_SLOTS:
         window.setCacheDir(path("cache"));
         ui::ElicitationPanel *panel = window.promptsWorkspace()->elicitation();
         panel->setRows(24);
+        panel->setMeasureTraits(true);
         QSignalSpy finished(panel, &ui::ElicitationPanel::finished);
         panel->start();
         QVERIFY(panel->isRunning());
-        QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 120000));
+        QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 180000));
         QVERIFY2(finished.first().first().toBool(), qPrintable(panel->statusText()));
         // The 4 library prompts; the smoke spec's 3 condition prompts are among them.
         QTableWidget *table = panel->table();
@@ -308,6 +310,32 @@ private Q_SLOTS:
         }
         QVERIFY(prompts.contains("You always speak in Spanish."));
         QVERIFY(table->item(0, 1)->text().size() > 0);
+        // Then per-row columns and one column per trait: the same numbers `experiment elicit`
+        // gives for these prompts (the same job, seed and thread count).
+        QCOMPARE(table->columnCount(), 9);
+        QCOMPARE(table->horizontalHeaderItem(7)->text(), QString("Δ spanish"));
+        QCOMPARE(table->horizontalHeaderItem(8)->text(), QString("Δ all_caps"));
+        QStringList args{"experiment", "elicit", smokeSpec(), "--rows", "24", "--traits", "--cache", path("cache"), "--json"};
+        for (int row = 0; row < table->rowCount(); ++row) args << "--prompt" << table->item(row, 0)->toolTip();
+        QProcess cli;
+        cli.start(qEnvironmentVariable("INOCULAB_CLI"), args);
+        QVERIFY(cli.waitForFinished(180000));
+        QCOMPARE(cli.exitCode(), 0);
+        QMap<QString, QJsonObject> byPrompt;
+        for (const QJsonValue &v : QJsonDocument::fromJson(cli.readAllStandardOutput()).array())
+            byPrompt[v.toObject()["prompt"].toString()] = v.toObject();
+        for (int row = 0; row < table->rowCount(); ++row) {
+            QJsonObject expected = byPrompt.value(table->item(row, 0)->toolTip());
+            QCOMPARE(table->item(row, 4)->data(Qt::UserRole).toDouble(), expected["drop"].toDouble());
+            QCOMPARE(table->item(row, 5)->data(Qt::UserRole).toDouble(),
+                     expected["per_row"].toObject()["mean_change"].toObject()["mean"].toDouble());
+            for (int t = 0; t < 2; ++t) {
+                QJsonObject trait = expected["traits"].toArray()[t].toObject();
+                QCOMPARE(table->item(row, 7 + t)->data(Qt::UserRole).toDouble(),
+                         trait["elicitation"].toObject()["mean"].toDouble());
+                QVERIFY(table->item(row, 7 + t)->toolTip().contains("without the prompt"));
+            }
+        }
         QCOMPARE(window.promptsWorkspace()->conditions()->table()->rowCount(), 4);
         window.promptsWorkspace()->conditions()->selectCondition(conditionIndex(window, "inoc-spanish"));
         window.promptsWorkspace()->preview()->setRow(3);

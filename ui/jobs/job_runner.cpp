@@ -161,11 +161,7 @@ void JobRunner::start(RunJob &job) {
         return;
     }
     job.process = new QProcess(this);
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("OMP_NUM_THREADS"), QString::number(spec.threads));
-    env.insert(QStringLiteral("OPENBLAS_NUM_THREADS"), QString::number(spec.threads));
-    env.insert(QStringLiteral("OMP_WAIT_POLICY"), QStringLiteral("PASSIVE"));
-    job.process->setProcessEnvironment(env);
+    job.process->setProcessEnvironment(workerEnvironment(spec.threads));
     job.process->setStandardErrorFile(job.logFile, QIODevice::Truncate);
     RunJob *raw = &job;
     connect(job.process, &QProcess::readyReadStandardOutput, this, [this, raw] { readEvents(*raw); });

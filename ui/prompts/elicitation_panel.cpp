@@ -6,6 +6,7 @@
 #include "common/atomic_file.h"
 #include "experiment/worker_job.h"
 
+#include <QCheckBox>
 #include <QCoreApplication>
 #include <QDir>
 #include <QHBoxLayout>
@@ -17,19 +18,33 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
+#include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <limits>
 
 namespace inoculab::ui {
 
 namespace {
 
-enum Column { PromptColumn, SourceColumn, WithoutColumn, WithColumn, DropColumn, ColumnCount };
+// Then one column per trait when the check measures traits.
+enum Column {
+    PromptColumn,
+    SourceColumn,
+    WithoutColumn,
+    WithColumn,
+    DropColumn,
+    RowChangeColumn,
+    RowsRaisedColumn,
+    ColumnCount
+};
 
 // A number cell that sorts by its value, not its text.
 class NumberItem : public QTableWidgetItem {
 public:
-    explicit NumberItem(double value) : QTableWidgetItem(QString::number(value, 'f', 4)) {
+    explicit NumberItem(double value, const QString &text = {})
+        : QTableWidgetItem(text.isEmpty() ? QString::number(value, 'f', 4) : text) {
         setData(Qt::UserRole, value);
         setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
@@ -38,12 +53,26 @@ public:
     }
 };
 
+double number(const QJsonValue &v) { return v.isDouble() ? v.toDouble() : std::numeric_limits<double>::quiet_NaN(); }
+
+// "0.450 [0.300, 0.600]" from an interval's JSON (docs/worker-jobs.md); "n/a" when undefined.
+QString intervalText(const QJsonObject &i, bool sign = false) {
+    if (!i.value(QLatin1String("mean")).isDouble()) return QObject::tr("n/a");
+    auto fmt = [sign](double v) { return (sign && v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'f', 3); };
+    QString text = fmt(i.value(QLatin1String("mean")).toDouble());
+    if (i.value(QLatin1String("low")).isDouble())
+        text += QStringLiteral(" [%1, %2]").arg(fmt(i.value(QLatin1String("low")).toDouble()),
+                                                fmt(i.value(QLatin1String("high")).toDouble()));
+    return text;
+}
+
 }  // namespace
 
 ElicitationPanel::ElicitationPanel(SpecDocument *document, QWidget *parent)
     : QWidget(parent),
       m_doc(document),
       m_rows(new QSpinBox(this)),
+      m_traits(new QCheckBox(tr("Traits"), this)),
       m_run(new QPushButton(tr("Run check"), this)),
       m_cancel(new QPushButton(tr("Cancel"), this)),
       m_progress(new QProgressBar(this)),
@@ -53,8 +82,17 @@ ElicitationPanel::ElicitationPanel(SpecDocument *document, QWidget *parent)
     m_rows->setRange(1, 100000);
     m_rows->setValue(64);
     m_rows->setSuffix(tr(" rows"));
-    m_table->setHorizontalHeaderLabels(
-        {tr("Prompt"), tr("Used by"), tr("Loss without"), tr("Loss with"), tr("Drop (nats/token)")});
+    m_traits->setToolTip(
+        tr("Also sample the base model's answers to the evaluation questions with and without each "
+           "prompt, and score every trait (judges included): the trait's rate with the prompt minus "
+           "without it, with a 95% interval over questions."));
+    m_table->setHorizontalHeaderLabels({tr("Prompt"), tr("Used by"), tr("Loss without"), tr("Loss with"),
+                                        tr("Drop (nats/token)"), tr("Per-row change"), tr("Rows raised")});
+    m_table->horizontalHeaderItem(RowChangeColumn)
+        ->setToolTip(tr("Mean over rows of the answer's log-probability change per token with the prompt "
+                        "(nats), with its 95% interval over rows"));
+    m_table->horizontalHeaderItem(RowsRaisedColumn)
+        ->setToolTip(tr("Share of rows whose answer the prompt makes likelier (Wilson 95% interval)"));
     m_table->horizontalHeader()->setSectionResizeMode(PromptColumn, QHeaderView::Stretch);
     for (int c = SourceColumn; c < ColumnCount; ++c)
         m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
@@ -70,6 +108,7 @@ ElicitationPanel::ElicitationPanel(SpecDocument *document, QWidget *parent)
     auto *head = new QHBoxLayout;
     head->addWidget(new QLabel(tr("<b>Elicitation check</b> on the base model,"), this));
     head->addWidget(m_rows);
+    head->addWidget(m_traits);
     head->addWidget(m_run);
     head->addWidget(m_cancel);
     head->addWidget(m_progress);
@@ -98,6 +137,8 @@ ElicitationPanel::~ElicitationPanel() {
 void ElicitationPanel::setCandidates(const QList<Candidate> &candidates) { m_candidates = candidates; }
 
 void ElicitationPanel::setRows(int rows) { m_rows->setValue(rows); }
+
+void ElicitationPanel::setMeasureTraits(bool on) { m_traits->setChecked(on); }
 
 QString ElicitationPanel::statusText() const { return m_status->text(); }
 
@@ -132,6 +173,10 @@ void ElicitationPanel::start() {
         job.spec = specFile;
         job.cache = m_cacheDir.toStdString();
         job.rows = std::uint64_t(m_rows->value());
+        job.traits = m_traits->isChecked();
+        job.store = m_storePath.toStdString();
+        // The whole machine, as `experiment elicit` gives it: the same summation order.
+        job.threads = QThread::idealThreadCount();
         for (const Candidate &c : m_candidates) job.prompts.push_back(c.prompt.toStdString());
         experiment::writeWorkerJob(m_jobDir->filePath(QStringLiteral("job.json")).toStdString(), job);
     } catch (const std::exception &e) {
@@ -141,8 +186,11 @@ void ElicitationPanel::start() {
     }
     m_table->setSortingEnabled(false);
     m_table->setRowCount(0);
+    m_table->setColumnCount(ColumnCount);  // trait columns come back with the traits
+    m_rowOfIndex.clear();
     m_pending.clear();
     m_process = new QProcess(this);
+    m_process->setProcessEnvironment(workerEnvironment(QThread::idealThreadCount()));
     connect(m_process, &QProcess::readyReadStandardOutput, this, &ElicitationPanel::readEvents);
     connect(m_process, &QProcess::finished, this, &ElicitationPanel::onFinished);
     m_progress->setRange(0, 0);
@@ -191,8 +239,55 @@ void ElicitationPanel::readEvents() {
             m_table->setItem(row, WithoutColumn, new NumberItem(event.value(QLatin1String("loss_without")).toDouble()));
             m_table->setItem(row, WithColumn, new NumberItem(event.value(QLatin1String("loss_with")).toDouble()));
             m_table->setItem(row, DropColumn, new NumberItem(event.value(QLatin1String("drop")).toDouble()));
-            m_progress->setValue(row + 1);
+            const QJsonObject perRow = event.value(QLatin1String("per_row")).toObject();
+            const QJsonObject change = perRow.value(QLatin1String("mean_change")).toObject();
+            const QJsonObject raised = perRow.value(QLatin1String("share_positive")).toObject();
+            m_table->setItem(row, RowChangeColumn,
+                             new NumberItem(number(change.value(QLatin1String("mean"))), intervalText(change, true)));
+            m_table->setItem(row, RowsRaisedColumn,
+                             new NumberItem(number(raised.value(QLatin1String("mean"))), intervalText(raised)));
+            m_rowOfIndex[index] = row;
+            if (!m_traits->isChecked()) m_progress->setValue(row + 1);
+        } else if (kind == QLatin1String("start") && event.value(QLatin1String("kind")) == QLatin1String("elicit_traits")) {
+            m_progress->setRange(0, event.value(QLatin1String("arms")).toInt());
+            m_progress->setValue(0);
+            m_status->setText(tr("Sampling %1 answers per question to %2 questions, without a prompt and with each…")
+                                  .arg(event.value(QLatin1String("samples_per_question")).toInt())
+                                  .arg(event.value(QLatin1String("questions")).toInt()));
+        } else if (kind == QLatin1String("elicitation_traits")) {
+            addTraitCells(event.value(QLatin1String("index")).toInt(), event.value(QLatin1String("traits")).toArray());
+            m_progress->setValue(m_progress->value() == 0 ? 2 : m_progress->value() + 1);
         }
+    }
+}
+
+void ElicitationPanel::addTraitCells(int index, const QJsonArray &traits) {
+    auto found = m_rowOfIndex.constFind(index);
+    if (found == m_rowOfIndex.constEnd()) return;
+    for (const QJsonValue &value : traits) {
+        const QJsonObject t = value.toObject();
+        const QString name = t.value(QLatin1String("trait")).toString();
+        int column = ColumnCount;
+        while (column < m_table->columnCount() && m_table->horizontalHeaderItem(column)->data(Qt::UserRole) != name)
+            ++column;
+        if (column == m_table->columnCount()) {
+            m_table->insertColumn(column);
+            auto *header = new QTableWidgetItem(tr("Δ %1").arg(name));
+            header->setData(Qt::UserRole, name);
+            header->setToolTip(tr("%1: rate with the prompt minus without it in the base model's answers, "
+                                  "paired by question, 95% bootstrap interval over questions").arg(name));
+            m_table->setHorizontalHeaderItem(column, header);
+            m_table->horizontalHeader()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+        }
+        const QJsonObject elicitation = t.value(QLatin1String("elicitation")).toObject();
+        auto *cell = new NumberItem(number(elicitation.value(QLatin1String("mean"))), intervalText(elicitation, true));
+        const int unscored = t.value(QLatin1String("unscored_without")).toInt() + t.value(QLatin1String("unscored_with")).toInt();
+        cell->setToolTip(tr("%1: %2 without the prompt, %3 with it, over %4 questions%5")
+                             .arg(name, intervalText(t.value(QLatin1String("without")).toObject()),
+                                  intervalText(t.value(QLatin1String("with")).toObject()))
+                             .arg(t.value(QLatin1String("without")).toObject().value(QLatin1String("n")).toInt())
+                             .arg(unscored ? tr("; %1 answers unscored (undefined or dropped)").arg(unscored) : QString()));
+        m_table->setItem(*found, column, cell);
     }
 }
 
