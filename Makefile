@@ -1,6 +1,8 @@
 # The newcomer path. Every target first installs missing Debian packages
 # (packaging/debian-packages.txt), then configures and builds with the CMake presets.
 #   make run    build and start the GUI on the default experiment and the sample dataset
+#               (every target builds against LIBTORCH=DIR, else python3's CUDA torch, else
+#               Debian's libtorch; TORCH=debian forces Debian's: README, "Training on an NVIDIA GPU")
 #   make test   build and run every test suite
 #   make demo   headless: run the default experiment (toy base model, 4 conditions x 3 seeds), print its table
 #   make bench  benchmarks (see docs/benchmarks.md)
@@ -24,9 +26,11 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-# Configure once; later builds re-run CMake by themselves when a CMakeLists.txt changes.
+# Configure once against the libtorch scripts/choose-libtorch.sh picks (LIBTORCH=DIR, else a
+# CUDA torch of python3, else Debian's; TORCH=debian forces Debian's), again from scratch when
+# that choice changes; later builds re-run CMake by themselves when a CMakeLists.txt changes.
 configure: deps
-	@test -f $(BUILD_DIR)/build.ninja || cmake --preset default
+	@scripts/configure.sh $(BUILD_DIR) default
 
 build: configure
 	cmake --build --preset default -j $(JOBS)
