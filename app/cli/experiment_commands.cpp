@@ -5,6 +5,8 @@
 #include "experiment_run.h"
 
 #include "experiment/experiment_spec.h"
+#include "experiment/memory_plan.h"
+#include "system/gpu_list.h"
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +18,37 @@ namespace inoculab::cli {
 
 namespace {
 
+const char *fitName(train::MemoryFit fit) {
+    switch (fit) {
+    case train::MemoryFit::Fits: return "fits";
+    case train::MemoryFit::Close: return "close";
+    case train::MemoryFit::DoesNotFit: return "does_not_fit";
+    }
+    return "fits";
+}
+
+// What training the spec needs of a GPU (memory_plan.h), and how that compares with each GPU
+// this machine has ($INOCULAB_FAKE_GPUS in the tests).
+nlohmann::ordered_json gpuMemoryJson(const experiment::SpecMemoryPlan &plan, std::int64_t batchSize,
+                                     const system::GpuList &gpus) {
+    const train::MemoryEstimate &e = plan.estimate;
+    nlohmann::ordered_json doc{{"estimate_bytes", e.total()},        {"weights_bytes", e.weights},
+                               {"gradients_bytes", e.gradients},     {"optimizer_bytes", e.optimizer},
+                               {"activations_bytes", e.activations}, {"logits_bytes", e.logits},
+                               {"overhead_bytes", e.overhead},       {"rows_per_forward", plan.settings.rowsPerForward},
+                               {"length", plan.settings.length},     {"gpus", nlohmann::ordered_json::array()}};
+    for (const system::GpuInfo &g : gpus.gpus) {
+        train::MemoryVerdict v = train::judgeTrainingMemory(plan.shape, plan.settings, batchSize, g.memoryFree);
+        doc["gpus"].push_back({{"index", g.index},
+                               {"name", g.name},
+                               {"free_bytes", g.memoryFree},
+                               {"fit", fitName(v.fit)},
+                               {"largest_rows_per_forward", v.largestRowsPerForward},
+                               {"message", v.message}});
+    }
+    return doc;
+}
+
 int runValidate(const std::string &path, bool json) {
     // Problems come out of loadExperimentSpec as one SpecError listing each with its JSON
     // path; main() prints it and exits 2.
@@ -26,6 +59,8 @@ int runValidate(const std::string &path, bool json) {
         throw experiment::SpecError(path, missing);
     std::string hash = experiment::canonicalHash(spec);
     std::size_t runs = spec.conditions.size() * spec.seeds.size();
+    const nlohmann::ordered_json memory =
+        gpuMemoryJson(experiment::memoryPlanFor(spec, path), spec.training.batchSize, system::listGpus());
     if (json) {
         nlohmann::ordered_json doc{{"file", path},
                                    {"valid", true},
@@ -35,7 +70,8 @@ int runValidate(const std::string &path, bool json) {
                                    {"seeds", spec.seeds.size()},
                                    {"runs", runs},
                                    {"contexts", spec.evaluation.contexts.size()},
-                                   {"traits", spec.traits.size()}};
+                                   {"traits", spec.traits.size()},
+                                   {"gpu_memory", memory}};
         std::cout << doc.dump(2) << '\n';
         return kExitOk;
     }
@@ -43,6 +79,14 @@ int runValidate(const std::string &path, bool json) {
     std::printf("  %zu conditions x %zu seeds = %zu runs; %zu test-time contexts; %zu traits; %zu probes\n",
                 spec.conditions.size(), spec.seeds.size(), runs, spec.evaluation.contexts.size(), spec.traits.size(),
                 spec.probes.size());
+    std::printf("  training on a GPU needs an estimated %s at %lld rows of %lld tokens per forward pass (docs/gpu.md)\n",
+                train::gibText(memory["estimate_bytes"].get<std::int64_t>()).c_str(),
+                static_cast<long long>(memory["rows_per_forward"].get<std::int64_t>()),
+                static_cast<long long>(memory["length"].get<std::int64_t>()));
+    for (const auto &g : memory["gpus"])
+        std::printf("  GPU %d (%s): %s\n", g["index"].get<int>(), g["name"].get<std::string>().c_str(),
+                    g["fit"] == "fits" ? ("fits, " + train::gibText(g["free_bytes"].get<std::int64_t>()) + " free").c_str()
+                                       : g["message"].get<std::string>().c_str());
     for (const experiment::ConditionSpec &c : spec.conditions)
         std::printf("  %-24s %s\n", c.name.c_str(),
                     c.isBaseline() ? "(baseline: no prompt)"

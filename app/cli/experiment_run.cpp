@@ -158,7 +158,12 @@ private:
         experiment::writeWorkerJob(jobFile, planned.job);
         std::vector<std::string> env = workerThreadEnv(threads);
         const std::string gpu = leastBusyGpu();
-        if (!gpu.empty()) env.push_back("CUDA_VISIBLE_DEVICES=" + gpu);  // the worker sees it as cuda:0
+        if (!gpu.empty()) {
+            env.push_back("CUDA_VISIBLE_DEVICES=" + gpu);  // the worker sees it as cuda:0
+            // GPU indices are NVML's (system info), which are in PCI bus order; CUDA's own order
+            // puts the fastest first, so without this a mixed machine would swap them.
+            env.push_back("CUDA_DEVICE_ORDER=PCI_BUS_ID");
+        }
         auto process = std::make_unique<WorkerProcess>(
             std::vector<std::string>{"--job", jobFile, "--resume", "--progress", "jsonl"},
             (fs::path(m_logDir) / (safe + ".log")).string(), env);

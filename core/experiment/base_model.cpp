@@ -13,15 +13,6 @@ namespace inoculab::experiment {
 
 namespace fs = std::filesystem;
 
-model::GptConfig toyModelConfig(const ToyModelSpec &toy) {
-    model::GptConfig c;
-    c.dModel = toy.dModel;
-    c.layers = toy.layers;
-    c.heads = toy.heads;
-    c.context = toy.context;
-    return c;
-}
-
 std::string ensureBaseModel(const RunInputs &in, const std::string &cache, torch::Device device,
                             const EventSink &events, const common::CancelToken *cancel, int checkpointSeconds) {
     if (in.spec.baseModel.kind != BaseModelKind::Toy)

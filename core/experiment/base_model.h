@@ -12,8 +12,6 @@
 
 namespace inoculab::experiment {
 
-model::GptConfig toyModelConfig(const ToyModelSpec &toy);
-
 // The cached base model's weights file, pretraining it first when missing. Concurrent callers
 // wait on a lock file instead of pretraining twice. Pretraining checkpoints at the first step
 // boundary `checkpointSeconds` after the last checkpoint (0: every step) and on cancel (then

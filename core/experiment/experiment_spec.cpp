@@ -251,6 +251,9 @@ TrainingSpec readTraining(ObjectReader r, const BaseModelSpec *base) {
     t.device = r.optionalEnum("device", t.device, kDevices);
     t.gradientCheckpointing = r.optionalBool("gradient_checkpointing", t.gradientCheckpointing);
     if (toy && t.gradientCheckpointing) r.report("gradient_checkpointing", "only used with a base_model of kind hf");
+    t.rowsPerForward = r.maybeInteger("rows_per_forward", kBatchLimits);
+    if (t.rowsPerForward && !r.failed("batch_size") && *t.rowsPerForward > t.batchSize)
+        r.report("rows_per_forward", "must not exceed batch_size (" + std::to_string(t.batchSize) + ")");
     readOptimizer(r, t, base);
     r.finish();
     return t;
@@ -389,6 +392,7 @@ json trainingJson(const TrainingSpec &t) {
         if (!t.lora->targetModules.empty()) out["lora"]["target_modules"] = t.lora->targetModules;
     }
     if (t.gradientCheckpointing) out["gradient_checkpointing"] = true;
+    if (t.rowsPerForward) out["rows_per_forward"] = *t.rowsPerForward;  // only when set: older hashes stay
     // Written only when set (a default stated is read as unset), so the hash of specs from
     // before these keys is unchanged.
     for (const auto &[key, value] : {std::pair{"adam_beta1", t.adamBeta1}, {"adam_beta2", t.adamBeta2},
@@ -488,7 +492,20 @@ json toJson(const ExperimentSpec &spec) {
             {"probes", probes}};
 }
 
-std::string canonicalHash(const ExperimentSpec &spec) { return common::sha256Hex(toJson(spec).dump()); }
+namespace {
+
+// What the hash covers: the spec without training.rows_per_forward, which changes how a step's
+// rows are split into passes, not what the step computes, so that a run that ran out of GPU
+// memory resumes from its checkpoint with fewer rows per pass (the trainer allows that too).
+json hashedJson(const ExperimentSpec &spec) {
+    json j = toJson(spec);
+    j["training"].erase("rows_per_forward");
+    return j;
+}
+
+}  // namespace
+
+std::string canonicalHash(const ExperimentSpec &spec) { return common::sha256Hex(hashedJson(spec).dump()); }
 
 std::string resolvePath(const std::string &specFile, const std::string &path) {
     std::filesystem::path p(path);
@@ -501,7 +518,7 @@ store::ExperimentRegistration registrationFor(const ExperimentSpec &spec) {
     store::ExperimentRegistration r;
     json normalized = toJson(spec);
     r.name = spec.name;
-    r.specHash = common::sha256Hex(normalized.dump());
+    r.specHash = canonicalHash(spec);
     r.specJson = normalized.dump(2);
     for (const ConditionSpec &c : spec.conditions)
         r.conditions.push_back({c.name, c.isBaseline() ? std::nullopt : std::optional(c.inoculation.prompt),

@@ -119,6 +119,10 @@ struct TrainingSpec {
     // Recompute each block's activations in the backward pass instead of keeping them
     // (hf models): less memory, about a third more compute.
     bool gradientCheckpointing = false;
+    // Rows per forward/backward pass, gradients accumulated over the step (the step's
+    // mathematics unchanged); unset: 8 on the CPU, on a GPU the most that fit its free memory
+    // (train/memory_estimate.h), recorded in the run's start event.
+    std::optional<std::int64_t> rowsPerForward;
     model::DeviceRequest device = model::DeviceRequest::Auto;
     // AdamW, clipping and the schedule's floor as a paper states them; unset: the defaults
     // of the base model's kind (optimizerFor below).

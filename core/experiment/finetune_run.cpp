@@ -6,6 +6,7 @@
 #include "eval/judges/judged_traits.h"
 #include "experiment/base_model.h"
 #include "experiment/elicitation.h"
+#include "experiment/gpu_memory.h"
 #include "experiment/loaded_model.h"
 #include "experiment/run_evaluation.h"
 #include "model/checkpoint.h"
@@ -14,6 +15,7 @@
 #include "train/trainer.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 
 namespace inoculab::experiment {
@@ -104,20 +106,31 @@ private:
         settings.weightDecay = optimizer.weightDecay;
         settings.clipNorm = optimizer.maxGradNorm;
         settings.seed = m_job.seed;
-        settings.rowsPerForward = train::defaultRowsPerForward(device);
+        // On a GPU, checked against its free memory first: a run that cannot fit is refused here.
+        const ForwardRows forward = forwardRowsFor(t, *m_model.model, *rows, choice);
+        settings.rowsPerForward = forward.rows;
+        if (const char *fake = std::getenv("INOCULAB_FAKE_OOM_AT_STEP"); fake && *fake)
+            settings.fakeOutOfMemoryStep = std::strtoll(fake, nullptr, 10);
         train::Trainer trainer(m_model.model, rows, settings, device);
 
         const std::string checkpoint = runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed);
         const nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
         if (resume && model::checkpointExists(checkpoint)) trainer.loadCheckpoint(checkpoint);
         m_store.markRunStarted(m_runId, choice.name);
-        emit({{"event", "start"},
-              {"kind", "finetune"},
-              {"steps", settings.steps},
-              {"from_step", trainer.step()},
-              {"rows", rows->rows.size()},
-              {"truncated_rows", rows->truncated},
-              {"device", choice.name}});
+        nlohmann::json start = {{"event", "start"},
+                                 {"kind", "finetune"},
+                                 {"steps", settings.steps},
+                                 {"from_step", trainer.step()},
+                                 {"rows", rows->rows.size()},
+                                 {"truncated_rows", rows->truncated},
+                                 {"device", choice.name},
+                                 {"rows_per_forward", forward.rows > 0 ? forward.rows : t.batchSize}};
+        if (forward.estimate) {
+            start["memory_estimate_bytes"] = forward.estimate->total();
+            start["gpu_free_bytes"] = forward.freeBytes;
+        }
+        if (!forward.note.empty()) start["memory_note"] = forward.note;
+        emit(start);
 
         std::vector<data::Conversation> questions = evaluationQuestions(m_in);
         const std::int64_t every = m_in.spec.evaluation.everySteps;
@@ -179,7 +192,13 @@ private:
                 m_store.writeSteps(pending);
             } catch (...) {  // the first error is the one worth reporting
             }
-            std::rethrow_exception(original);
+            try {
+                std::rethrow_exception(original);
+            } catch (const c10::OutOfMemoryError &) {
+                // Not a crash: the run fails saying what to change, its checkpoint kept.
+                throw std::runtime_error(
+                    outOfMemoryMessage(trainer.step() + 1, t, settings.rowsPerForward, longestRow(*rows)));
+            }
         }
         m_store.writeSteps(pending);
         trainer.saveCheckpoint(checkpoint, extra);

@@ -1,21 +1,12 @@
 #include "experiment/loaded_model.h"
 
 #include "common/input_error.h"
+#include "experiment/memory_plan.h"
 #include "experiment/spec_tokenizer.h"
 #include "model/hf/hf_model.h"
 #include "model/lora_adapters.h"
 
 namespace inoculab::experiment {
-
-namespace {
-
-// PEFT's usual choice when no targets are given: every attention and MLP projection.
-std::vector<std::string> defaultLoraTargets(const std::string &family) {
-    if (family == "gpt2") return {"c_attn", "c_proj", "c_fc"};
-    return {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-}
-
-}  // namespace
 
 model::LoraConfig loraConfigFor(const TrainingSpec &training, const std::string &family) {
     model::LoraConfig config;

@@ -52,6 +52,15 @@ std::vector<data::Conversation> pretrainingRows(const RunInputs &in) {
     return in.world->pretraining(n, toy.pretraining.seed);
 }
 
+model::GptConfig toyModelConfig(const ToyModelSpec &toy) {
+    model::GptConfig c;
+    c.dModel = toy.dModel;
+    c.layers = toy.layers;
+    c.heads = toy.heads;
+    c.context = toy.context;
+    return c;
+}
+
 std::string baseModelKey(const RunInputs &in) {
     std::string identity = toJson(in.spec).at("base_model").dump();
     for (const std::string &file : in.world->sourceFiles()) identity += "\n" + common::sha256Hex(fileText(file));

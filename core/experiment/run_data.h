@@ -7,6 +7,7 @@
 #include "data/conversation.h"
 #include "experiment/experiment_spec.h"
 #include "experiment/toyworld.h"
+#include "model/gpt_config.h"
 
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ struct RunInputs {
 std::vector<data::Conversation> pretrainingRows(const RunInputs &in);
 // Identifies a pretrained toy base model: its spec and the toy world files it was trained on.
 std::string baseModelKey(const RunInputs &in);
+
+// The toy base model's architecture as the spec gives it.
+model::GptConfig toyModelConfig(const ToyModelSpec &toy);
 
 // The spec's training rows before any inoculation. JSONL rows that fail to parse are an
 // InputError naming the file and line.

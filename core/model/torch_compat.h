@@ -24,6 +24,13 @@ inline std::string torchVersion() {
 
 inline bool cudaAvailable() { return torch::cuda::is_available(); }
 
+// Whether attention() below keeps no [Tq, Tk] scores for the backward pass (fused SDPA).
+#if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
+inline constexpr bool kFusedAttention = true;
+#else
+inline constexpr bool kFusedAttention = false;
+#endif
+
 // Attention over q, k, v [B, H, Tq, Tk-or-D]. `allowed` is an optional bool mask
 // broadcastable to [B, H, Tq, Tk] (true = may attend); without it the attention is causal
 // with queries aligned to the last Tq keys. Fused SDPA from libtorch 2.0; explicit before.

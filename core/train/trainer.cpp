@@ -141,6 +141,9 @@ bool Trainer::run(const common::CancelToken *cancel, const std::function<void(co
         if (cancel && cancel->isCancelled()) return false;
         auto start = std::chrono::steady_clock::now();
         StepMetrics m;
+        if (m_settings.fakeOutOfMemoryStep == m_step + 1)
+            throw c10::OutOfMemoryError({__func__, __FILE__, static_cast<std::uint32_t>(__LINE__)},
+                                        "CUDA out of memory (INOCULAB_FAKE_OOM_AT_STEP)");
         m.learningRate = learningRateAt(m_settings.schedule, m_step);
         setLearningRate(m.learningRate);
         m.loss = trainStep(m_order.batch(m_step, static_cast<std::size_t>(m_settings.batchSize)), m.tokens);

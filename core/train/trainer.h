@@ -30,6 +30,11 @@ struct TrainSettings {
     double epsilon = 1e-8;
     double clipNorm = 1.0;            // 0: no clipping
     std::uint64_t seed = 0;           // data order
+    // The step that fails as CUDA's allocator fails when the GPU is out of memory
+    // (c10::OutOfMemoryError): the seam the out-of-memory path is tested through on machines
+    // without a GPU ($INOCULAB_FAKE_OOM_AT_STEP, finetuning only); 0: none. Not a setting of the
+    // run (not in toJson).
+    std::int64_t fakeOutOfMemoryStep = 0;
 
     nlohmann::json toJson() const;
 };

@@ -248,7 +248,7 @@ private Q_SLOTS:
 
     void eachWorkerGetsAGpuOfItsOwn() {
         // Two GPUs through the fake-device seam and a fake worker whose libtorch "can use CUDA":
-        // it reports the CUDA_VISIBLE_DEVICES it got and holds a lock folder per GPU while it
+        // it reports the CUDA_VISIBLE_DEVICES and CUDA_DEVICE_ORDER it got and holds a lock folder per GPU while it
         // "trains", failing when another worker holds it. Four runs, one worker per GPU.
         QString gpus = QString::fromStdString(inoculab::test::writeFile(
             m_dir, "two-gpus.json",
@@ -262,7 +262,7 @@ private Q_SLOTS:
             ("#!/bin/sh\n"
              "if [ \"$1\" = --system-info ]; then echo '{\"cuda\":{\"usable\":true,\"devices\":2}}'; exit 0; fi\n"
              "mkdir '" + locks + "'/gpu\"$CUDA_VISIBLE_DEVICES\" || exit 7\n"
-             "echo \"{\\\"event\\\":\\\"start\\\",\\\"gpu\\\":\\\"$CUDA_VISIBLE_DEVICES\\\"}\"\n"
+             "echo \"{\\\"event\\\":\\\"start\\\",\\\"gpu\\\":\\\"$CUDA_VISIBLE_DEVICES\\\",\\\"order\\\":\\\"$CUDA_DEVICE_ORDER\\\"}\"\n"
              "sleep 0.4\n"
              "rmdir '" + locks + "'/gpu\"$CUDA_VISIBLE_DEVICES\"\n"
              "exit 0\n").toUtf8()));
@@ -283,7 +283,8 @@ private Q_SLOTS:
             QMap<QString, QString> gpuOf;
             for (const QByteArray &line : process.readAllStandardOutput().split('\n')) {
                 QJsonObject e = QJsonDocument::fromJson(line).object();
-                if (e.value("event") == "start" && e.value("run") != "pretrain")
+                // The indices are NVML's, so CUDA must count in PCI bus order as NVML does.
+                if (e.value("event") == "start" && e.value("run") != "pretrain" && e.value("order") == "PCI_BUS_ID")
                     gpuOf[e.value("run").toString()] = e.value("gpu").toString();
             }
             if (process.exitCode() != 0) qWarning("%s", process.readAllStandardError().constData());
@@ -302,6 +303,34 @@ private Q_SLOTS:
         Run bad = cli({"experiment", "run", smokeSpec(), "--store", path("g2.sqlite"), "--gpus", "x"});
         QCOMPARE(bad.exitCode, 1);
         QVERIFY2(bad.err.contains("--gpus"), bad.err.constData());
+    }
+
+    void runningOutOfGpuMemoryFailsTheRunAndKeepsItsCheckpoint() {
+        // The allocator's out-of-memory error at step 5, through the trainer's seam: the run
+        // fails saying what to change, with the checkpoint of step 4 kept, and the same
+        // command resumes it from there.
+        qputenv("INOCULAB_FAKE_OOM_AT_STEP", "5");
+        Run failed = cli(runArgs(path("oom.sqlite"), path("cache-oom")) << "--conditions" << "control" << "--seeds"
+                                                                        << "0" << "--checkpoint-seconds" << "0");
+        qunsetenv("INOCULAB_FAKE_OOM_AT_STEP");
+        QVERIFY(failed.exitCode != 0);
+        Run list = cli({"results", "list", "--store", path("oom.sqlite"), "--json"});
+        QJsonObject record = QJsonDocument::fromJson(list.out).array()[0].toObject()["runs"].toArray()[0].toObject();
+        QCOMPARE(record["status"].toString(), QString("failed"));
+        const QString error = record["error"].toString();
+        QVERIFY2(error.startsWith("out of GPU memory at step 5 (batch 8, length ") &&
+                     error.contains("8 rows per forward pass") && error.contains("lower training.rows_per_forward") &&
+                     error.contains("training.gradient_checkpointing"),
+                 qPrintable(error));
+        Run resumed = cli(runArgs(path("oom.sqlite"), path("cache-oom")) << "--conditions" << "control" << "--seeds" << "0");
+        QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+        bool fromStep4 = false;
+        for (const QByteArray &line : resumed.out.split('\n')) {
+            QJsonObject e = QJsonDocument::fromJson(line).object();
+            if (e.value("event") == "start" && e.value("kind") == "finetune") fromStep4 = e.value("from_step").toInt() == 4;
+        }
+        QVERIFY2(fromStep4, resumed.out.constData());
+        QCOMPARE(runStatuses(path("oom.sqlite")).value("control/0"), QString("done"));
     }
 
     void elicitJobScoresEachPromptOnTheSameRows() {

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -78,6 +79,71 @@ class TestCliHfModel : public QObject {
     QTemporaryDir m_dir;
 
 private Q_SLOTS:
+    // `experiment validate` says what training needs of a GPU and whether each GPU has it: two
+    // GPUs through the fake-device seam, one roomy and one that cannot hold even the CUDA
+    // allowance. The estimate's weight terms follow from `model info`'s parameter count.
+    void validateEstimatesTheGpuMemory() {
+        QString model = tinyModel(m_dir, "qwen2", "memory-base");
+        Run info = cli({"model", "info", model});
+        QRegularExpressionMatch m = QRegularExpression("parameters +(\\d+) ").match(QString::fromUtf8(info.out));
+        QVERIFY2(m.hasMatch(), info.out.constData());
+        const qint64 parameters = m.captured(1).toLongLong();
+        const qint64 gib = qint64(1) << 30;
+        const std::string gpus = inoculab::test::writeFile(
+            m_dir, "memory-gpus.json",
+            QJsonDocument(QJsonObject{{"gpus", QJsonArray{QJsonObject{{"name", "Roomy"}, {"memory_total", 16 * gib},
+                                                                      {"memory_free", 8 * gib}, {"compute_capability", "9.0"}},
+                                                          QJsonObject{{"name", "Tiny"}, {"memory_total", gib},
+                                                                      {"memory_free", gib / 2}, {"compute_capability", "8.0"}}}}})
+                .toJson());
+        qputenv("INOCULAB_FAKE_GPUS", QByteArray::fromStdString(gpus));
+        auto estimate = [&](const QJsonObject &training) {
+            Run run = cli({"experiment", "validate", hfSpec(m_dir, "hf-memory", model, training), "--json"});
+            if (run.exitCode != 0) qWarning("%s", run.err.constData());
+            return QJsonDocument::fromJson(run.out).object()["gpu_memory"].toObject();
+        };
+        QJsonObject full = estimate({{"method", "full"}, {"steps", 2}, {"batch_size", 4}, {"learning_rate", 1e-3},
+                                     {"max_length", 64}});
+        qint64 sum = 0;
+        for (const char *term : {"weights_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes",
+                                 "logits_bytes", "overhead_bytes"})
+            sum += full[term].toInteger();
+        QCOMPARE(full["estimate_bytes"].toInteger(), sum);
+        QCOMPARE(full["weights_bytes"].toInteger(), 4 * parameters);  // fp32, all trained
+        QCOMPARE(full["gradients_bytes"].toInteger(), 4 * parameters);
+        QCOMPARE(full["optimizer_bytes"].toInteger(), 8 * parameters);
+        QCOMPARE(full["rows_per_forward"].toInt(), 4);  // unset: the whole batch
+        QCOMPARE(full["length"].toInt(), 64);
+        QJsonArray perGpu = full["gpus"].toArray();
+        QCOMPARE(perGpu.size(), 2);
+        QCOMPARE(perGpu[0].toObject()["fit"].toString(), QString("fits"));
+        QCOMPARE(perGpu[1].toObject()["fit"].toString(), QString("does_not_fit"));
+        QVERIFY(perGpu[1].toObject()["message"].toString().contains("not even one row fits"));
+
+        // LoRA: a bf16 base beside fp32 adapters, which alone get gradients and AdamW moments;
+        // rows_per_forward as the spec says.
+        QJsonObject lora = estimate({{"method", "lora"}, {"steps", 2}, {"batch_size", 4}, {"learning_rate", 1e-3},
+                                     {"max_length", 64}, {"rows_per_forward", 2},
+                                     {"lora", QJsonObject{{"rank", 4}, {"alpha", 8}}}});
+        const qint64 adapters = lora["gradients_bytes"].toInteger() / 4;
+        QVERIFY(adapters > 0 && adapters < parameters / 4);
+        QCOMPARE(lora["weights_bytes"].toInteger(), 2 * parameters + 4 * adapters);
+        QCOMPARE(lora["optimizer_bytes"].toInteger(), 8 * adapters);
+        QCOMPARE(lora["rows_per_forward"].toInt(), 2);
+        QCOMPARE(lora["activations_bytes"].toInteger() * 2, full["activations_bytes"].toInteger());  // half the rows
+
+        Run text = cli({"experiment", "validate", hfSpec(m_dir, "hf-memory", model, QJsonObject{{"method", "full"}, {"steps", 2},
+                        {"batch_size", 4}, {"learning_rate", 1e-3}, {"max_length", 64}})});
+        qunsetenv("INOCULAB_FAKE_GPUS");
+        QVERIFY2(text.out.contains("training on a GPU needs an estimated") && text.out.contains("GPU 0 (Roomy): fits, 8.0 GiB free") &&
+                     text.out.contains("GPU 1 (Tiny): training needs an estimated"),
+                 text.out.constData());
+        Run tooMany = cli({"experiment", "validate", hfSpec(m_dir, "hf-memory", model, QJsonObject{{"method", "full"},
+                           {"steps", 2}, {"batch_size", 4}, {"learning_rate", 1e-3}, {"rows_per_forward", 8}})});
+        QCOMPARE(tooMany.exitCode, 2);
+        QVERIFY2(tooMany.err.contains("training.rows_per_forward: must not exceed batch_size (4)"), tooMany.err.constData());
+    }
+
     void infoDescribesAFolderAndRefusesPickles() {
         QString qwen = tinyModel(m_dir, "qwen2", "qwen2");
         Run info = cli({"model", "info", qwen});

@@ -8,6 +8,7 @@
 #include "tiny_tokenizer.h"
 
 #include "eval/sampler.h"
+#include "experiment/memory_plan.h"
 #include "model/bpe_chat_tokenizer.h"
 #include "model/hf/hf_model.h"
 #include "model/hf/merged_export.h"
@@ -86,6 +87,11 @@ private Q_SLOTS:
         const std::size_t frozen = lm->parameters().size() - lm->trainableWeights().size();
         QVERIFY(frozen > 0);
         for (const auto &[name, p] : lm->trainableWeights()) QVERIFY2(name.find("lora_") != std::string::npos, name.c_str());
+        // The memory estimate's count of adapter weights, from the folder's shapes alone.
+        std::int64_t trainable = 0;
+        for (const auto &[name, p] : lm->trainableWeights()) trainable += p.numel();
+        QCOMPARE(experiment::loraTrainableParameters(model::hf::HfModelFolder::open(base), config.targetModules, 4),
+                 trainable);
 
         auto data = std::make_shared<train::TokenizedDataset>(
             train::tokenizeConversations(chats(), lm->contextLength(), *tokenizer));
