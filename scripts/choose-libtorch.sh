@@ -69,11 +69,16 @@ check() {
   echo "$version"
 }
 
+# The choice: the folder on stdout, which it is and why on stderr.
+chosen() {
+  echo "libtorch: $2" >&2
+  echo "$1"
+  exit 0
+}
+
 if [ "${TORCH:-}" = debian ]; then
   dir=$(debian_dir)
-  echo "libtorch: Debian's $(version_of "$dir") (TORCH=debian)" >&2
-  echo "$dir"
-  exit 0
+  chosen "$dir" "Debian's $(version_of "$dir") (TORCH=debian)"
 fi
 [ -n "${TORCH:-}" ] && fail "TORCH=$TORCH: the only value is debian (to name a libtorch folder, set LIBTORCH=DIR)"
 
@@ -81,9 +86,7 @@ if [ -n "${LIBTORCH:-}" ]; then
   dir=$(config_dir_in "$LIBTORCH") ||
     fail "LIBTORCH=$LIBTORCH: no TorchConfig.cmake there, in share/cmake/Torch or in Torch; point it at an unzipped libtorch"
   version=$(check "$dir" "LIBTORCH=$LIBTORCH")
-  echo "libtorch: $version from $dir (LIBTORCH)" >&2
-  echo "$dir"
-  exit 0
+  chosen "$dir" "$version from $dir (LIBTORCH)"
 fi
 
 # The python3 on PATH, asked for its torch in one line: version, CUDA version (None for a
@@ -95,14 +98,11 @@ if command -v python3 >/dev/null &&
     dir=$(config_dir_in "$py_prefix") ||
       fail "the torch $py_version of $(command -v python3) (CUDA $py_cuda) has no CMake config under $py_prefix; reinstall it with pip or conda, or set TORCH=debian"
     version=$(check "$dir" "python3's torch $py_version")
-    echo "libtorch: $version with CUDA $py_cuda from $(command -v python3)'s torch ($dir)" >&2
-    echo "$dir"
-    exit 0
+    chosen "$dir" "$version with CUDA $py_cuda from $(command -v python3)'s torch ($dir)"
   fi
   why="the torch of $(command -v python3) is a CPU build"
 else
   why="no python3 on PATH has torch"
 fi
 dir=$(debian_dir)
-echo "libtorch: Debian's $(version_of "$dir"), CPU only ($why; LIBTORCH=DIR or a CUDA torch in python3 trains on a GPU)" >&2
-echo "$dir"
+chosen "$dir" "Debian's $(version_of "$dir"), CPU only ($why; LIBTORCH=DIR or a CUDA torch in python3 trains on a GPU)"
