@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "about_dialog.h"
 #include "dataset/dataset_loader.h"
 #include "dataset/dataset_table_model.h"
 #include "dataset/dataset_workspace.h"
@@ -177,7 +178,16 @@ void MainWindow::buildMenus() {
     for (int i = 0; i < 4; ++i)
         view->addAction(names[i], this, [this, i] { m_tabs->setCurrentIndex(i); })
             ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Inoculab"), this, [this] { showAbout(); });
     rebuildRecentMenu();
+}
+
+AboutDialog *MainWindow::showAbout() {
+    auto *dialog = new AboutDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    return dialog;
 }
 
 void MainWindow::showError(const QString &title, const QString &error) {

@@ -16,6 +16,7 @@ class QTimer;
 
 namespace inoculab::ui {
 
+class AboutDialog;
 class DatasetLoader;
 class DatasetWorkspace;
 class ExperimentNavigator;
@@ -37,6 +38,8 @@ public:
     // Experiment specs: errors are shown in the window (file, line, field) and returned.
     bool openSpec(const QString &path);
     bool saveSpec();
+    // Help > About: this build and what training runs on here (closes itself when closed).
+    AboutDialog *showAbout();
     bool saveSpecAs(const QString &path);
     void newSpec();
     // The results store the navigator, Jobs, Results and the prompt library use.

@@ -20,6 +20,7 @@
 #include "jobs/loss_chart.h"
 #include "main_window.h"
 #include "spec_document.h"
+#include "system_info.h"
 
 #include "store/results_store.h"
 
@@ -28,6 +29,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -116,6 +118,21 @@ private Q_SLOTS:
         QCOMPARE(job->step, std::int64_t(8));
         QCOMPARE(job->losses.size(), 8);
         QVERIFY(job->device == "cpu" || job->device.startsWith("cuda"));
+        // On the CPU the device column says why, as `system info --json` does.
+        QProcess info;
+        info.start(qEnvironmentVariable("INOCULAB_CLI"), {"system", "info", "--json"});
+        QVERIFY(info.waitForFinished(60000));
+        const QJsonValue why = QJsonDocument::fromJson(info.readAllStandardOutput()).object()["cuda"].toObject()["why_not"];
+        QVERIFY(QTest::qWaitFor([] { return ui::SystemInfo::instance()->isReady(); }, 60000));
+        QTableWidget *table = window.jobsWorkspace()->table();
+        QString device;
+        for (int row = 0; row < table->rowCount(); ++row)
+            if (table->item(row, 0)->text() == "baseline" && table->item(row, 1)->text() == "0")
+                device = table->item(row, 7)->text();
+        if (job->device == "cpu" && why.isString())
+            QCOMPARE(device, "cpu (" + why.toString() + ")");
+        else
+            QCOMPARE(device, job->device);
         // The chart catches up on its throttle timer.
         int index = window.jobsWorkspace()->runner()->find("baseline", 0);
         QVERIFY(QTest::qWaitFor([&] { return window.jobsWorkspace()->lossChart()->pointCount(index) == 8; }, 5000));

@@ -7,6 +7,7 @@
 #include "screenshots.h"
 
 #include "dataset/conversation_view.h"
+#include "about_dialog.h"
 #include "experiment_navigator.h"
 #include "jobs/jobs_workspace.h"
 #include "main_window.h"
@@ -366,6 +367,22 @@ private Q_SLOTS:
         QCOMPARE(partial.size(), 1);
         QVERIFY(QFile::exists(path("slow-cache/base/") + partial.first() + "/trainer.json"));
         window.document()->undoStack()->setClean();
+    }
+
+    void aboutSaysWhatTrainingRunsOn() {
+        // Help > About shows `system info` as the CLI prints it.
+        MainWindow window;
+        window.show();
+        ui::AboutDialog *about = window.showAbout();
+        QProcess cli;
+        cli.start(qEnvironmentVariable("INOCULAB_CLI"), {"system", "info"});
+        QVERIFY(cli.waitForFinished(60000));
+        const QString expected = QString::fromUtf8(cli.readAllStandardOutput());
+        QVERIFY(expected.contains("libtorch"));
+        QVERIFY(QTest::qWaitFor([&] { return !about->reportText().isEmpty(); }, 60000));
+        QCOMPARE(about->reportText().trimmed(), expected.trimmed());
+        test::saveScreenshot(about, QStringLiteral("about_dialog.png"));
+        about->close();
     }
 
     void geometryAndWorkspaceAreRestored() {

@@ -3,6 +3,7 @@
 #include "job_runner.h"
 #include "loss_chart.h"
 #include "spec_document.h"
+#include "system_info.h"
 
 #include "common/file_lock.h"
 #include "experiment/worker_job.h"
@@ -108,6 +109,9 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     layout->addWidget(split, 1);
 
     connect(queueAll, &QPushButton::clicked, this, &JobsWorkspace::queueAllNotDone);
+    connect(SystemInfo::instance(), &SystemInfo::ready, this, [this] {
+        for (int i = 0; i < int(m_rows.size()); ++i) updateRow(i);
+    });
     connect(run, &QPushButton::clicked, this, [this] { queueRuns(selectedRuns()); });
     connect(cancel, &QPushButton::clicked, this, [this] {
         for (const auto &[condition, seed] : selectedRuns()) cancelRun(condition, seed);
@@ -255,6 +259,10 @@ void JobsWorkspace::updateRow(int row) {
         if (job.tokensPerSecond > 0) cells[SpeedColumn] = QString::number(job.tokensPerSecond, 'f', 0);
         cells[EtaColumn] = job.eta();
         cells[DeviceColumn] = job.device;
+        // Say why a run is on the CPU, as `system info` does (on a GPU workstation with a
+        // CPU-only libtorch, this is the first place a user looks).
+        const QString why = SystemInfo::instance()->whyNotCuda();
+        if (job.device.startsWith(QLatin1String("cpu")) && !why.isEmpty()) cells[DeviceColumn] += tr(" (%1)").arg(why);
     } else if (r.lastLoss) {  // a run another process trains, as far as the store knows
         cells[StepColumn] = QString::number(r.lastLoss->first);
         cells[LossColumn] = QString::number(r.lastLoss->second, 'f', 4);
