@@ -2,9 +2,12 @@
 
 #include "worker_command.h"
 
+#include "system/system_report.h"
+
 #include <QCoreApplication>
-#include <QJsonDocument>
 #include <QProcess>
+
+#include <nlohmann/json.hpp>
 
 namespace inoculab::ui {
 
@@ -14,37 +17,37 @@ SystemInfo *SystemInfo::instance() {
 }
 
 SystemInfo::SystemInfo() : QObject(QCoreApplication::instance()) {
-    fetch(false);
-    fetch(true);
-}
-
-void SystemInfo::fetch(bool json) {
     auto *process = new QProcess(this);
-    QStringList args{QStringLiteral("system"), QStringLiteral("info")};
-    if (json) args << QStringLiteral("--json");
-    connect(process, &QProcess::finished, this, [this, process, json](int code, QProcess::ExitStatus status) {
+    connect(process, &QProcess::finished, this, [this, process](int code, QProcess::ExitStatus status) {
         const QByteArray out = process->readAllStandardOutput();
-        const bool ok = status == QProcess::NormalExit && code == 0;
-        if (json)
-            m_json = ok ? QJsonDocument::fromJson(out).object() : QJsonObject();
-        else
-            m_text = ok ? QString::fromUtf8(out)
-                        : tr("inoculab-cli system info failed: %1").arg(QString::fromUtf8(process->readAllStandardError()));
+        const QByteArray err = process->readAllStandardError();
         process->deleteLater();
-        if (++m_readyCount == 2) Q_EMIT ready();
+        const nlohmann::json report = nlohmann::json::parse(out.toStdString(), nullptr, false);
+        if (status != QProcess::NormalExit || code != 0 || !report.is_object()) {
+            finish(tr("inoculab-cli system info failed: %1").arg(QString::fromUtf8(err)), {});
+            return;
+        }
+        const nlohmann::json &why = report.value("/cuda/why_not"_json_pointer, nlohmann::json());
+        try {
+            finish(QString::fromStdString(system::formatSystemReport(report)),
+                   why.is_string() ? QString::fromStdString(why.get<std::string>()) : QString());
+        } catch (const nlohmann::json::exception &e) {  // a report without the keys it should have
+            finish(tr("inoculab-cli system info gave an unreadable report: %1").arg(QString::fromUtf8(e.what())), {});
+        }
     });
-    connect(process, &QProcess::errorOccurred, this, [this, process, json](QProcess::ProcessError error) {
+    connect(process, &QProcess::errorOccurred, this, [this, process](QProcess::ProcessError error) {
         if (error != QProcess::FailedToStart) return;
-        if (!json) m_text = tr("Cannot start %1: %2").arg(inoculabCliPath(), process->errorString());
+        finish(tr("Cannot start %1: %2").arg(inoculabCliPath(), process->errorString()), {});
         process->deleteLater();
-        if (++m_readyCount == 2) Q_EMIT ready();
     });
-    process->start(inoculabCliPath(), args);
+    process->start(inoculabCliPath(), {QStringLiteral("system"), QStringLiteral("info"), QStringLiteral("--json")});
 }
 
-QString SystemInfo::whyNotCuda() const {
-    const QJsonValue why = m_json.value(QLatin1String("cuda")).toObject().value(QLatin1String("why_not"));
-    return why.isString() ? why.toString() : QString();
+void SystemInfo::finish(QString text, QString whyNotCuda) {
+    m_text = std::move(text);
+    m_whyNotCuda = std::move(whyNotCuda);
+    m_ready = true;
+    Q_EMIT ready();
 }
 
 }  // namespace inoculab::ui

@@ -75,11 +75,14 @@ public:
         if (m_store)
             judge = [&](std::vector<store::StepRecord::Sample> &samples) {
                 for (const eval::JudgedTraitStats &s : eval::judgeSamples(arm, m_in.specFile, samples, *m_store,
-                                                                            m_judges, {m_job.rejudge, m_cancel}))
-                    if (m_events)
-                        m_events({{"event", "judge"}, {"kind", "elicit"}, {"context", armName}, {"trait", s.trait},
-                                  {"answers", s.answers}, {"asked", s.asked}, {"cached", s.cached},
-                                  {"undefined", s.undefined}, {"dropped", s.dropped}});
+                                                                            m_judges, {m_job.rejudge, m_cancel})) {
+                    if (!m_events) continue;
+                    nlohmann::json event = eval::toJson(s);
+                    event["event"] = "judge";
+                    event["kind"] = "elicit";
+                    event["context"] = armName;
+                    m_events(event);
+                }
             };
         // Every arm samples with the same seed: the arms differ by their prompt alone.
         return evaluateModel(*m_base.model, *m_base.tokenizer, arm, ConditionSpec{}, m_questions, /*seed=*/0,
@@ -159,16 +162,14 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
 
     torch::NoGradGuard noGrad;
     const std::vector<eval::AnswerLogprob> without = rowLogprobs(base, plain, device);
+    std::int64_t tokens = 0;  // the same answer tokens under every prompt
+    for (const eval::AnswerLogprob &a : without) tokens += a.tokens;
     std::vector<ElicitationResult> results;
     for (std::size_t p = 0; p < job.prompts.size(); ++p) {
         if (cancel && cancel->isCancelled()) throw common::Cancelled();
         const std::vector<eval::AnswerLogprob> with = rowLogprobs(base, prompted[p], device);
         std::vector<RowLogprob> rows;
-        std::int64_t tokens = 0;
-        for (std::size_t i = 0; i < plain.size(); ++i) {
-            rows.push_back({without[i].total, with[i].total, without[i].tokens});
-            tokens += without[i].tokens;
-        }
+        for (std::size_t i = 0; i < plain.size(); ++i) rows.push_back({without[i].total, with[i].total, without[i].tokens});
         ElicitationResult r;
         r.prompt = job.prompts[p];
         r.lossWithout = meanLoss(without);

@@ -231,9 +231,12 @@ private:
             if (!m_judges) m_judges = eval::engineJudgeFactory(device);
             judge = [&](std::vector<store::StepRecord::Sample> &samples) {
                 for (const eval::JudgedTraitStats &s :
-                     eval::judgeSamples(m_in.spec, m_in.specFile, samples, m_store, m_judges, {m_job.rejudge, m_cancel}))
-                    emit({{"event", "judge"}, {"step", record.step}, {"trait", s.trait}, {"answers", s.answers},
-                          {"asked", s.asked}, {"cached", s.cached}, {"undefined", s.undefined}, {"dropped", s.dropped}});
+                     eval::judgeSamples(m_in.spec, m_in.specFile, samples, m_store, m_judges, {m_job.rejudge, m_cancel})) {
+                    nlohmann::json event = eval::toJson(s);
+                    event["event"] = "judge";
+                    event["step"] = record.step;
+                    emit(std::move(event));
+                }
             };
         }
         EvaluationResult result = evaluateModel(model, *m_model.tokenizer, m_in.spec, m_condition, questions,

@@ -11,7 +11,7 @@ namespace inoculab::system {
 
 nlohmann::json systemReport(const std::string &inoculabVersion, const std::string &builtAgainst);
 
-// A few lines for a terminal, from systemReport's JSON.
+// A few lines for a terminal, from systemReport's JSON (in inoculab_core: no libtorch needed).
 std::string formatSystemReport(const nlohmann::json &report);
 
 }  // namespace inoculab::system

@@ -155,6 +155,8 @@ void ElicitationPanel::start() {
         return;
     }
     m_jobDir = std::make_unique<QTemporaryDir>();
+    // The whole machine, as `experiment elicit` gives it: the same summation order.
+    const int threads = QThread::idealThreadCount();
     try {
         // The worker reads a spec file: write the one being edited, with its data paths made
         // absolute so they still resolve from the temporary folder.
@@ -175,8 +177,7 @@ void ElicitationPanel::start() {
         job.rows = std::uint64_t(m_rows->value());
         job.traits = m_traits->isChecked();
         job.store = m_storePath.toStdString();
-        // The whole machine, as `experiment elicit` gives it: the same summation order.
-        job.threads = QThread::idealThreadCount();
+        job.threads = threads;
         for (const Candidate &c : m_candidates) job.prompts.push_back(c.prompt.toStdString());
         experiment::writeWorkerJob(m_jobDir->filePath(QStringLiteral("job.json")).toStdString(), job);
     } catch (const std::exception &e) {
@@ -190,7 +191,7 @@ void ElicitationPanel::start() {
     m_rowOfIndex.clear();
     m_pending.clear();
     m_process = new QProcess(this);
-    m_process->setProcessEnvironment(workerEnvironment(QThread::idealThreadCount()));
+    m_process->setProcessEnvironment(workerEnvironment(threads));
     connect(m_process, &QProcess::readyReadStandardOutput, this, &ElicitationPanel::readEvents);
     connect(m_process, &QProcess::finished, this, &ElicitationPanel::onFinished);
     m_progress->setRange(0, 0);

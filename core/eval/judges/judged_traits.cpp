@@ -90,6 +90,11 @@ TraitVerdicts judgeTrait(const experiment::TraitSpec &trait, const std::string &
 
 }  // namespace
 
+nlohmann::json toJson(const JudgedTraitStats &s) {
+    return {{"trait", s.trait},   {"answers", s.answers},     {"asked", s.asked},
+            {"cached", s.cached}, {"undefined", s.undefined}, {"dropped", s.dropped}};
+}
+
 std::vector<JudgedTraitStats> judgeSamples(const experiment::ExperimentSpec &spec, const std::string &specFile,
                                            std::vector<store::StepRecord::Sample> &samples, store::ResultsStore &store,
                                            const JudgeBackendFactory &backendFor, const JudgingOptions &options) {

@@ -22,6 +22,10 @@ struct JudgedTraitStats {
     std::size_t dropped = 0;
 };
 
+// The counts of a `judge` progress event (docs/worker-jobs.md): trait, answers, asked, cached,
+// undefined, dropped; the caller adds where it judged.
+nlohmann::json toJson(const JudgedTraitStats &stats);
+
 struct JudgingOptions {
     bool rejudge = false;  // ask again even where the store has a verdict, and replace it
     const common::CancelToken *cancel = nullptr;
