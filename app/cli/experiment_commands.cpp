@@ -3,6 +3,7 @@
 #include "exit_codes.h"
 #include "experiment_elicit.h"
 #include "experiment_run.h"
+#include "experiment_slurm.h"
 
 #include "experiment/experiment_spec.h"
 #include "experiment/memory_plan.h"
@@ -112,6 +113,7 @@ void addExperimentCommands(CLI::App &app, CommandAction &action, const common::C
     validate->callback([&action, args] { action = [args] { return runValidate(args->spec, args->json); }; });
     addExperimentRunCommand(*experimentCommand, action, cancel);
     addExperimentElicitCommand(*experimentCommand, action, cancel);
+    addExperimentCollectCommand(*experimentCommand, action);
 }
 
 }  // namespace inoculab::cli

@@ -1,6 +1,7 @@
 #include "experiment_run.h"
 
 #include "exit_codes.h"
+#include "experiment_slurm.h"
 #include "run_progress.h"
 #include "worker_process.h"
 
@@ -37,6 +38,9 @@ struct RunArgs {
     int jobs = 0;
     int checkpointSeconds = 120;
     bool rejudge = false;
+    std::string backend = "local", workDir;
+    experiment::SlurmOptions slurm;
+    bool noWait = false;
 };
 
 std::vector<std::string> splitList(const std::string &text) {
@@ -88,20 +92,6 @@ struct PlannedJob {
     experiment::WorkerJob job;
     std::int64_t steps = 0;
 };
-
-ProgressMode progressMode(const std::string &name) {
-    if (name == "bar") return ProgressMode::Bar;
-    if (name == "jsonl") return ProgressMode::Jsonl;
-    if (name == "none") return ProgressMode::None;
-    return ::isatty(STDERR_FILENO) ? ProgressMode::Bar : ProgressMode::Lines;
-}
-
-std::int64_t plannedFinetuneSteps(const experiment::ExperimentSpec &spec) {
-    const experiment::TrainingSpec &t = spec.training;
-    if (t.steps) return *t.steps;
-    std::int64_t rows = spec.trainData.isGenerated() ? spec.trainData.rows : 1000;  // refined when it starts
-    return *t.epochs * ((rows + t.batchSize - 1) / t.batchSize);
-}
 
 // Runs the jobs, at most `parallel` at once; returns the labels that failed, with why.
 class Scheduler {
@@ -212,8 +202,6 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     const experiment::ExperimentSpec &spec = in.spec;
     const std::string hash = experiment::canonicalHash(spec);
     if (!model::parseDeviceRequest(args.device)) throw UsageError{"--device: expected auto, cpu or cuda"};
-    std::string gpuNote;
-    const std::vector<std::string> gpus = gpuSlots(args, *model::parseDeviceRequest(args.device), gpuNote);
 
     std::vector<std::string> conditions;
     for (const experiment::ConditionSpec &c : spec.conditions) conditions.push_back(c.name);
@@ -239,6 +227,36 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
             }
         }
     }
+
+    if (args.backend == "slurm") {
+        if (args.workDir.empty()) throw UsageError{"--backend slurm needs --work-dir (a folder on the cluster's shared filesystem)"};
+        if (!args.gpus.empty() || args.jobs > 0 || !args.cache.empty())
+            throw UsageError{"--gpus, --jobs and --cache are the local backend's; SLURM places the tasks "
+                             "(--gres, --cpus-per-task) and the work folder holds the cache"};
+        SlurmRunRequest request;
+        request.spec = fs::absolute(args.spec).string();
+        request.specHash = hash;
+        request.store = args.store;
+        request.toyWorld = args.toyWorld;
+        request.progress = args.progress;
+        for (const std::string &condition : conditions)
+            for (std::uint64_t seed : seeds) request.runs.emplace_back(condition, seed);
+        request.job.spec = request.spec;
+        request.job.specHash = hash;
+        request.job.device = *model::parseDeviceRequest(args.device);
+        request.job.toyWorldDir = args.toyWorld;
+        request.job.checkpointSeconds = args.checkpointSeconds;
+        request.job.rejudge = args.rejudge;
+        request.workDir = args.workDir;
+        request.options = args.slurm;
+        request.noWait = args.noWait;
+        request.needsToyBase = spec.baseModel.kind == experiment::BaseModelKind::Toy;
+        if (request.needsToyBase) request.toyBaseKey = experiment::baseModelKey(in);
+        return runOnSlurm(request, cancel);
+    }
+    if (!args.workDir.empty() || args.noWait) throw UsageError{"--work-dir and --no-wait need --backend slurm"};
+    std::string gpuNote;
+    const std::vector<std::string> gpus = gpuSlots(args, *model::parseDeviceRequest(args.device), gpuNote);
 
     const std::string cache = args.cache.empty() ? experiment::defaultCacheDir() : args.cache;
     const std::string logDir = (fs::path(cache) / "jobs" / hash.substr(0, 16)).string();
@@ -294,7 +312,7 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     // sweep to reproduce its numbers exactly.
     const int threadsPerJob = std::max(1, cores / requested);
 
-    ProgressMode mode = progressMode(args.progress);
+    ProgressMode mode = progressModeNamed(args.progress);
     RunProgress progress(mode, finetunes.size());
     if (needBase)
         progress.expect("pretrain", spec.baseModel.toy.pretraining.steps,
@@ -361,6 +379,11 @@ void addExperimentRunCommand(CLI::App &experimentCommand, CommandAction &action,
     run->add_flag("--rejudge", args->rejudge,
                   "Ask the judges again for the runs this starts, even where the store has their verdict");
     run->add_option("--data-dir", args->toyWorld, "The toy world's folder (default: the built-in one)");
+    run->add_option("--backend", args->backend,
+                    "local: workers on this computer; slurm: one SLURM array job (docs/cluster.md)")
+        ->check(CLI::IsMember({"local", "slurm"}))
+        ->capture_default_str();
+    addSlurmOptions(*run, args->slurm, args->workDir, args->noWait);
     run->callback([&action, &cancel, args] { action = [args, &cancel] { return runExperiment(*args, cancel); }; });
 }
 

@@ -1,5 +1,7 @@
 #include "run_progress.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -132,6 +134,20 @@ void RunProgress::draw(bool force) {
 
 void RunProgress::finish() {
     if (m_mode == ProgressMode::Bar && m_drawn) std::cerr << '\n';
+}
+
+ProgressMode progressModeNamed(const std::string &name) {
+    if (name == "bar") return ProgressMode::Bar;
+    if (name == "jsonl") return ProgressMode::Jsonl;
+    if (name == "none") return ProgressMode::None;
+    return ::isatty(STDERR_FILENO) ? ProgressMode::Bar : ProgressMode::Lines;
+}
+
+std::int64_t plannedFinetuneSteps(const experiment::ExperimentSpec &spec) {
+    const experiment::TrainingSpec &t = spec.training;
+    if (t.steps) return *t.steps;
+    std::int64_t rows = spec.trainData.isGenerated() ? spec.trainData.rows : 1000;  // refined when it starts
+    return *t.epochs * ((rows + t.batchSize - 1) / t.batchSize);
 }
 
 }  // namespace inoculab::cli

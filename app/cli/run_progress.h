@@ -3,6 +3,8 @@
 // the workers' JSON events passed through (`--progress jsonl`), one line per finished run, or
 // nothing.
 
+#include "experiment/experiment_spec.h"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -12,6 +14,8 @@
 namespace inoculab::cli {
 
 enum class ProgressMode { Bar, Jsonl, Lines, None };
+// --progress: bar, jsonl, none, or auto (a bar on a terminal, else lines).
+ProgressMode progressModeNamed(const std::string &name);
 
 class RunProgress {
 public:
@@ -43,5 +47,9 @@ private:
     std::chrono::steady_clock::time_point m_start, m_lastDraw;
     bool m_drawn = false;
 };
+
+// A finetuning run's steps as planned before it starts (a spec in epochs over a data file is
+// refined by the run's start event).
+std::int64_t plannedFinetuneSteps(const experiment::ExperimentSpec &spec);
 
 }  // namespace inoculab::cli

@@ -46,7 +46,10 @@ public:
           m_cancel(cancel),
           m_condition(findCondition(m_in.spec, job.condition)),
           m_hash(canonicalHash(m_in.spec)),
-          m_store(store::ResultsStore::open(job.store)) {}
+          m_store(job.resultFile.empty()
+                      ? store::ResultsStore::open(job.store)
+                      : store::ResultsStore::open(partialResultPath(job.resultFile), store::ResultsStore::Access::ReadWrite,
+                                                  store::ResultsStore::Journal::RunFile)) {}
 
     JobOutcome run(bool resume) {
         // One worker per run: a second one (a double click, another machine on shared storage)
@@ -261,6 +264,16 @@ private:
     eval::JudgeBackendFactory m_judges;            // made on the first evaluation with judged traits
 };
 
+// The run's file is closed (its journal gone, its pages synced: Journal::RunFile syncs fully);
+// a rename within one folder is atomic on POSIX filesystems, NFS included, so a reader of the
+// folder sees the whole file or none.
+void publishResultFile(const std::string &resultFile) {
+    std::error_code error;
+    fs::rename(partialResultPath(resultFile), resultFile, error);
+    if (error)
+        throw std::runtime_error("cannot publish the result file " + resultFile + ": " + error.message());
+}
+
 }  // namespace
 
 JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &events, const common::CancelToken *cancel) {
@@ -279,8 +292,18 @@ JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &even
         if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "pretrain"}, {"model", path}});
         return JobOutcome::Done;
     }
-    FinetuneRun run(job, std::move(in), events, cancel);
-    return run.run(resume);
+    if (job.resultFile.empty()) return FinetuneRun(job, std::move(in), events, cancel).run(resume);
+
+    // A result file exists only complete: a worker started again after publishing (a requeue
+    // that raced the end) has nothing to do.
+    if (fs::exists(job.resultFile)) {
+        if (events)
+            events({{"event", "done"}, {"status", "already_done"}, {"condition", job.condition}, {"seed", job.seed}});
+        return JobOutcome::AlreadyDone;
+    }
+    JobOutcome outcome = FinetuneRun(job, std::move(in), events, cancel).run(resume);  // closed when it returns
+    if (outcome != JobOutcome::Cancelled) publishResultFile(job.resultFile);
+    return outcome;
 }
 
 }  // namespace inoculab::experiment

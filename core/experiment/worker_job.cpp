@@ -56,7 +56,7 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     if (!doc.is_object()) throw common::InputError(file, 0, "expected a JSON object");
     static const char *known[] = {
         "kind",      "spec",    "spec_hash", "store", "condition",         "seed", "cache", "device",
-        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds", "rejudge", "traits", "questions"};
+        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds", "rejudge", "traits", "questions", "result_file"};
     for (const auto &item : doc.items()) {
         bool ok = false;
         for (const char *k : known) ok = ok || item.key() == k;
@@ -78,7 +78,10 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     job.cache = r.string("cache", true);
     job.toyWorldDir = r.string("toy_world", false);
     bool finetune = job.kind == JobKind::Finetune;
-    job.store = r.string("store", finetune);
+    job.resultFile = r.string("result_file", false);
+    if (!job.resultFile.empty() && !finetune) r.fail("result_file", "only finetune jobs take it");
+    if (!job.resultFile.empty() && doc.contains("store")) r.fail("result_file", "not with store: a run writes one of them");
+    job.store = r.string("store", finetune && job.resultFile.empty());
     job.condition = r.string("condition", finetune);
     job.seed = r.unsignedInt("seed", 0, finetune);
     job.threads = static_cast<int>(r.unsignedInt("threads", 0, false));
@@ -133,7 +136,10 @@ WorkerJob readWorkerJob(const std::string &path) {
 json toJson(const WorkerJob &job) {
     json doc = {{"kind", jobKindName(job.kind)}, {"spec", job.spec}, {"cache", job.cache}};
     if (!job.specHash.empty()) doc["spec_hash"] = job.specHash;
-    if (job.kind == JobKind::Finetune || (job.kind == JobKind::Elicit && !job.store.empty())) doc["store"] = job.store;
+    if (!job.resultFile.empty())
+        doc["result_file"] = job.resultFile;
+    else if (job.kind == JobKind::Finetune || (job.kind == JobKind::Elicit && !job.store.empty()))
+        doc["store"] = job.store;
     if (job.kind == JobKind::Finetune) {
         doc["condition"] = job.condition;
         doc["seed"] = job.seed;
@@ -173,6 +179,8 @@ std::string runCheckpointDir(const std::string &cache, const std::string &specHa
             (condition + "-seed" + std::to_string(seed)))
         .string();
 }
+
+std::string partialResultPath(const std::string &resultFile) { return resultFile + ".partial"; }
 
 std::string runLockPath(const std::string &cache, const std::string &specHash, const std::string &condition,
                         std::uint64_t seed) {

@@ -21,6 +21,10 @@ struct WorkerJob {
     std::string spec;        // experiment spec file
     std::string specHash;    // optional: refuse to run when the spec file no longer hashes to it
     std::string store;       // results store (finetune jobs write their run there; elicit jobs cache verdicts)
+    // Finetune only, instead of `store`: the run's own result file, for a worker whose host
+    // must not write the user's store (a cluster node). The run is written to FILE.partial
+    // and renamed to FILE once done, so FILE exists only complete (docs/cluster.md).
+    std::string resultFile;
     std::string condition;   // finetune only
     std::uint64_t seed = 0;  // finetune only
     std::string cache;       // base models and run checkpoints live under it
@@ -54,6 +58,8 @@ std::string baseModelDir(const std::string &cache, const std::string &baseKey);
 std::string baseModelWeightsPath(const std::string &cache, const std::string &baseKey);
 std::string runCheckpointDir(const std::string &cache, const std::string &specHash, const std::string &condition,
                              std::uint64_t seed);
+// Where a result file's run is written until it is published.
+std::string partialResultPath(const std::string &resultFile);
 // Held (common::FileLock) by the worker that trains the run, for as long as it lives.
 std::string runLockPath(const std::string &cache, const std::string &specHash, const std::string &condition,
                         std::uint64_t seed);

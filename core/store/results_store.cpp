@@ -64,7 +64,7 @@ std::string ResultsStore::defaultPath() {
     return (base / "inoculab" / "results.sqlite").string();
 }
 
-ResultsStore ResultsStore::open(const std::string &path, Access access) {
+ResultsStore ResultsStore::open(const std::string &path, Access access, Journal journal) {
     bool exists = std::filesystem::exists(path);
     if (!exists && access == Access::ReadOnly) throw common::InputError(path, 0, "no results store here");
     checkStoreFile(path);  // before SQLite may write anything to the file
@@ -94,11 +94,18 @@ ResultsStore ResultsStore::open(const std::string &path, Access access) {
                                      std::to_string(current) + "; open it once read-write to upgrade it");
     try {
         db->exec("PRAGMA foreign_keys = ON");
-        if (access == Access::ReadWrite) {
+        if (access == Access::ReadWrite && journal == Journal::Wal) {
             // WAL: the GUI reads while a worker writes. NORMAL sync is durable across
             // application crashes; a power cut may lose the last transactions, never the file.
             db->exec("PRAGMA journal_mode = WAL");
             db->exec("PRAGMA synchronous = NORMAL");
+            migrate(*db, storeMigrations());
+        } else if (access == Access::ReadWrite) {
+            // One writer and no reader until it is published: the lock is taken once and kept,
+            // so a network filesystem's unreliable byte-range locks are exercised once per open.
+            db->exec("PRAGMA locking_mode = EXCLUSIVE");
+            db->exec("PRAGMA journal_mode = DELETE");
+            db->exec("PRAGMA synchronous = FULL");
             migrate(*db, storeMigrations());
         }
     } catch (const StoreError &e) {

@@ -90,10 +90,16 @@ struct StepRecord {
 class ResultsStore {
 public:
     enum class Access { ReadOnly, ReadWrite };
+    // Wal: the user's store, read by the GUI while workers on this host write it. RunFile: one
+    // run's own result file on a cluster's shared filesystem, where WAL is ruled out (it needs
+    // one host's shared memory): a rollback journal, full sync, and the lock held by its only
+    // writer for as long as it is open (docs/cluster.md).
+    enum class Journal { Wal, RunFile };
 
     // Creates the file (ReadWrite only) when missing. Throws common::InputError naming the
     // file when it is not a store, is damaged or truncated, or has a newer schema.
-    static ResultsStore open(const std::string &path, Access access = Access::ReadWrite);
+    static ResultsStore open(const std::string &path, Access access = Access::ReadWrite,
+                             Journal journal = Journal::Wal);
     // The default store: $XDG_DATA_HOME/inoculab/results.sqlite (~/.local/share/...).
     static std::string defaultPath();
 
