@@ -67,7 +67,7 @@ bench: build
 fuzz: deps
 	@test -f $(FUZZ_DIR)/build.ninja || cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)  # only the fuzzers (see CMakePresets.json)
-	@for target in record_parser jsonl_scan experiment_spec safetensors tokenizer_json chat_completion; do \
+	@for target in record_parser jsonl_scan experiment_spec safetensors tokenizer_json chat_completion slurm_files; do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$target && cp -n tests/fuzz/corpus/$$target/* $(FUZZ_DIR)/corpus/$$target/; \
 	  echo "== fuzz_$$target for $(FUZZ_SECONDS) s"; \
 	  (cd $(FUZZ_DIR) && ./tests/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 corpus/$$target) || exit 1; \

@@ -78,6 +78,30 @@ std::vector<nlohmann::json> newEvents(const std::string &path, std::streamoff &o
     return out;
 }
 
+// Why a run stopped on the cluster, for the user and the store: its state, SLURM's detail, the
+// task and the log's last lines.
+std::string stoppedWhy(const std::string &progressLabel, const ClusterRunStatus &status, const SlurmWorkDir &dir,
+                       const std::string &label) {
+    return progressLabel + ": " + std::string(experiment::clusterRunStateName(status.state)) +
+           (status.detail.empty() ? "" : " (" + status.detail + ")") + ", task " + status.jobId + "; log " +
+           dir.logFile(label) + ":\n" + fileTail(dir.logFile(label), 5);
+}
+
+bool stoppedResumably(ClusterRunState state) {
+    return state == ClusterRunState::Cancelled || state == ClusterRunState::Timeout;
+}
+
+// What the store records of a run the cluster ended without a result, the same whether the
+// waiting `run` or `collect` saw it: cancelled and timeout as cancelled (it checkpointed and
+// resumes), the rest as failed with why. A run the store has done is never touched.
+void recordClusterStop(store::ResultsStore &results, std::int64_t runId, const ClusterRunStatus &status,
+                       const std::string &why) {
+    const bool resumable = stoppedResumably(status.state);
+    results.markRunFinished(runId, resumable ? store::RunStatus::Cancelled : store::RunStatus::Failed,
+                            resumable ? std::optional<std::string>(std::string(experiment::clusterRunStateName(status.state)))
+                                      : std::optional<std::string>(why));
+}
+
 // The latest task of each run label, from the work folder's submission record.
 std::map<std::string, std::string> latestTasks(const std::vector<experiment::Submission> &submissions) {
     std::map<std::string, std::string> tasks;
@@ -367,14 +391,9 @@ int runOnSlurm(const SlurmRunRequest &request, const common::CancelToken &cancel
                 open.erase(r.label);
             } else if (experiment::isFinal(r.status.state)) {
                 const std::string state(experiment::clusterRunStateName(r.status.state));
-                std::string why = r.progress + ": " + state + (r.status.detail.empty() ? "" : " (" + r.status.detail + ")") +
-                                  ", task " + r.taskId + "; log " + dir.logFile(r.label) + ":\n" +
-                                  fileTail(dir.logFile(r.label), 5);
-                const bool stopped = r.status.state == ClusterRunState::Cancelled ||
-                                     r.status.state == ClusterRunState::Timeout;
-                results.markRunFinished(r.runId, stopped ? store::RunStatus::Cancelled : store::RunStatus::Failed,
-                                        stopped ? std::optional<std::string>(state) : std::optional<std::string>(why));
-                progress.note((stopped ? state + " " : "failed ") + why);
+                const std::string why = stoppedWhy(r.progress, r.status, dir, r.label);
+                recordClusterStop(results, r.runId, r.status, why);
+                progress.note((stoppedResumably(r.status.state) ? state + " " : "failed ") + why);
                 failures.push_back(why);
                 open.erase(r.label);
             }
@@ -441,7 +460,10 @@ void addExperimentCollectCommand(CLI::App &experimentCommand, std::function<int(
             if (!fs::is_directory(dir.root)) throw common::InputError(dir.root, 0, "no such work folder");
             experiment::RunInputs in = experiment::RunInputs::load(args->spec, args->toyWorld);
             store::ResultsStore results = store::ResultsStore::open(args->store);
-            results.registerExperiment(experiment::registrationFor(in.spec));  // listed even before a run is in
+            // Listed even before a run is in.
+            const std::int64_t experimentId = results.registerExperiment(experiment::registrationFor(in.spec));
+            std::map<std::pair<std::string, std::uint64_t>, store::RunRecord> stored;
+            for (const store::RunRecord &r : results.runs(experimentId)) stored[{r.condition, r.seed}] = r;
             std::map<std::string, std::string> tasks =
                 latestTasks(experiment::readSubmissions(dir.submissionsLog()));
 
@@ -488,9 +510,21 @@ void addExperimentCollectCommand(CLI::App &experimentCommand, std::function<int(
                 ClusterRunStatus status = slurm || published
                                               ? view.status(label, task, published)
                                               : ClusterRunStatus{ClusterRunState::NotSubmitted, task, "SLURM not reachable here"};
+                // What the cluster ended without a result is recorded as the waiting `run` records
+                // it, once: a run the store has done, or already has in that state, is left alone.
+                if (experiment::isFinal(status.state) && status.state != ClusterRunState::Done && !task.empty()) {
+                    auto it = stored.find({condition, seed});
+                    const store::RunStatus want =
+                        stoppedResumably(status.state) ? store::RunStatus::Cancelled : store::RunStatus::Failed;
+                    if (it == stored.end() || (it->second.status != store::RunStatus::Done && it->second.status != want)) {
+                        const std::int64_t runId = results.createRun(experimentId, condition, seed);
+                        recordClusterStop(results, runId, status,
+                                          stoppedWhy(condition + "/seed" + std::to_string(seed), status, dir, label));
+                    }
+                }
                 nlohmann::json row = {{"condition", condition}, {"seed", seed},
                                       {"state", experiment::clusterRunStateName(status.state)}, {"task", task},
-                                      {"detail", status.detail}};
+                                      {"detail", status.detail}, {"slurm_state", status.slurmState}};
                 if (!note.empty()) row["note"] = note;
                 rows.push_back(row);
             }

@@ -2,11 +2,13 @@
 
 #include "common/input_error.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
+
+#include <algorithm>
 
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 
 namespace inoculab::store {
 
@@ -22,6 +24,25 @@ std::uint32_t bigEndian(const unsigned char *p, int bytes) {
     return value;
 }
 
+// The first bytes of the file, read through SQLite's own file layer rather than a file of our
+// own. Closing any descriptor of a file drops every POSIX lock this process holds on it, the
+// locks of its open SQLite connections included (sqlite.org/howtocorrupt.html, 2.2): a GUI that
+// opened its store a second time while a worker wrote would then read, and could write, past
+// the worker's locks. SQLite keeps such a descriptor open until its locks are released.
+bool readThroughSqlite(const std::string &path, unsigned char *buffer, std::size_t bytes) {
+    sqlite3 *db = nullptr;
+    bool ok = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK;
+    sqlite3_file *file = nullptr;
+    ok = ok && sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK && file &&
+         file->pMethods;
+    if (ok) {
+        const int rc = file->pMethods->xRead(file, buffer, int(bytes), 0);
+        ok = rc == SQLITE_OK || rc == SQLITE_IOERR_SHORT_READ;  // short: the size below tells
+    }
+    sqlite3_close(db);
+    return ok;
+}
+
 }  // namespace
 
 void checkStoreFile(const std::string &path) {
@@ -29,13 +50,12 @@ void checkStoreFile(const std::string &path) {
     if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) return;
     auto fail = [&](const std::string &reason) { throw common::InputError(path, 0, reason); };
     if (S_ISDIR(st.st_mode)) fail("is a folder, not a results store");
-    std::ifstream file(path, std::ios::binary);
     unsigned char header[kHeaderBytes] = {};
-    file.read(reinterpret_cast<char *>(header), kHeaderBytes);
-    if (!file && file.gcount() == 0) fail("cannot be read");
-    if (std::size_t(file.gcount()) < sizeof kMagic || std::memcmp(header, kMagic, sizeof kMagic) != 0)
+    const std::size_t got = std::min<std::size_t>(kHeaderBytes, std::size_t(st.st_size));
+    if (!readThroughSqlite(path, header, got)) fail("cannot be read");
+    if (got < sizeof kMagic || std::memcmp(header, kMagic, sizeof kMagic) != 0)
         fail("not a results store: not an SQLite database");
-    if (std::size_t(file.gcount()) < kHeaderBytes) fail("damaged results store: truncated inside its header");
+    if (got < kHeaderBytes) fail("damaged results store: truncated inside its header");
 
     std::uint64_t pageSize = bigEndian(header + 16, 2);
     if (pageSize == 1) pageSize = 65536;

@@ -5,6 +5,7 @@
 #include "store_test_data.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 
 #include <set>
@@ -17,6 +18,27 @@ class TestStoreConcurrency : public QObject {
     QTemporaryDir m_dir;
 
 private Q_SLOTS:
+    // Opening a store this process already has open must not drop this process's locks on it:
+    // POSIX drops all of a process's locks on a file when any descriptor of it closes. Seen
+    // from outside: another process that closes the store last checkpoints and deletes the
+    // WAL, which it may only do when no one else holds the store open. With this process's
+    // lock dropped it would, under this process's open connection (which then reads
+    // "database disk image is malformed", as the GUI did while `experiment collect` ran).
+    void openingTheStoreAgainKeepsThisProcessLocks() {
+        const std::string file = m_dir.filePath("reopened.sqlite").toStdString();
+        ResultsStore open = ResultsStore::open(file);
+        const std::int64_t run = open.createRun(open.registerExperiment(test::toyRegistration()), "baseline", 0);
+        QVERIFY(QFile::exists(QString::fromStdString(file + "-wal")));
+        { ResultsStore again = ResultsStore::open(file, ResultsStore::Access::ReadOnly); }
+        QProcess other;  // opens the store, writes nothing, closes it
+        other.start(QStringLiteral(STORE_WRITER_CHILD), {QString::fromStdString(file), QString::number(run), "0", "1"});
+        QVERIFY(other.waitForFinished(60000));
+        QCOMPARE(other.exitCode(), 0);
+        QVERIFY2(QFile::exists(QString::fromStdString(file + "-wal")),
+                 "the other process checkpointed and removed the WAL under this process's open store");
+        QCOMPARE(open.runs().size(), std::size_t(1));
+    }
+
     void readerNeverSeesAPartialStep() {
         constexpr int kSteps = 600, kMetrics = 40;
         std::string file = m_dir.filePath("shared.sqlite").toStdString();

@@ -4,7 +4,11 @@
 #include "data/jsonl_index.h"
 #include "data/line_scanner.h"
 #include "data/record_parser.h"
+#include "common/input_error.h"
 #include "eval/judges/openai_judge.h"
+#include "experiment/backends/slurm_client.h"
+#include "experiment/backends/slurm_queue.h"
+#include "experiment/backends/slurm_work_dir.h"
 #include "experiment/experiment_spec.h"
 #include "model/bpe_tokenizer.h"
 #include "model/byte_level.h"
@@ -326,6 +330,76 @@ void chatCompletion(const std::uint8_t *data, std::size_t size) {
         eval::JudgeScore s = eval::judgeScore(distribution, mode, 0.0);
         check(s.mass >= 0 && s.mass <= static_cast<double>(distribution.size()), "a mass out of range");
         if (s.score) check(*s.score >= 0 && *s.score <= 100, "a score outside [0, 100]");
+    }
+}
+
+}  // namespace inoculab::fuzz
+
+namespace inoculab::fuzz {
+
+void slurmFiles(const std::uint8_t *data, std::size_t size) {
+    using namespace inoculab::experiment;
+    const std::string text(reinterpret_cast<const char *>(data), size);
+    auto digits = [](const std::string &s, const char *allowed) {
+        return !s.empty() && s.find_first_not_of(allowed) == std::string::npos;
+    };
+
+    std::optional<ExitRecord> record;
+    try {
+        record = parseExitRecord(text, "status/run.exit");
+        check(record.has_value(), "an exit record parsed to nothing");
+        check(record->code >= 0 && record->attempt >= 0, "an exit record with a negative number");
+        check(record->jobId.size() <= 64 && digits(record->jobId, "0123456789_"), "an exit record's job id");
+        auto again = parseExitRecord(std::to_string(record->code) + " " + record->jobId + " " +
+                                         std::to_string(record->attempt) + "\n",
+                                     "status/run.exit");
+        check(again->code == record->code && again->jobId == record->jobId && again->attempt == record->attempt,
+              "an exit record did not survive a rewrite");
+    } catch (const common::InputError &e) {
+        check(e.file() == "status/run.exit", "an exit record's error does not name its file");
+    }
+
+    try {
+        std::vector<Submission> subs = parseSubmissions(text, "submissions.jsonl");
+        std::string rewritten;
+        for (const Submission &s : subs) {
+            check(digits(s.jobId, "0123456789"), "a submission's job id is not digits");
+            for (const std::string &label : s.labels)
+                check(!label.empty() && label.find('/') == std::string::npos, "a run label is not a file name");
+            nlohmann::json doc = {{"job", s.jobId}, {"runs", s.labels}};
+            if (s.pretrain) doc["pretrain"] = true;
+            rewritten += doc.dump() + "\n";
+        }
+        std::vector<Submission> again = parseSubmissions(rewritten, "submissions.jsonl");
+        check(again.size() == subs.size(), "submissions did not survive a rewrite");
+        for (std::size_t i = 0; i < subs.size(); ++i)
+            check(again[i].jobId == subs[i].jobId && again[i].labels == subs[i].labels &&
+                      again[i].pretrain == subs[i].pretrain,
+                  "a submission did not survive a rewrite");
+    } catch (const common::InputError &e) {
+        check(e.file() == "submissions.jsonl" && e.line() >= 1, "a submissions error does not name its line");
+    }
+
+    const auto queue = parseSqueue(text);
+    const auto accounting = parseSacct(text);
+    for (const auto *entries : {&queue, &accounting})
+        for (const auto &[task, entry] : *entries) check(digits(task, "0123456789_"), "a queue entry's task id");
+    try {
+        check(digits(parseSbatchJobId(text), "0123456789"), "sbatch's job id is not digits");
+    } catch (const std::runtime_error &) {
+    }
+    if (auto seconds = slurmTimeSeconds(text)) check(*seconds >= 0, "a negative SLURM time");
+    (void)configValue(text, "MaxArraySize");
+
+    const std::string task = queue.empty() ? std::string("1_0") : queue.begin()->first;
+    auto entryOf = [&](const std::map<std::string, QueueEntry> &m) -> std::optional<QueueEntry> {
+        auto it = m.find(task);
+        return it == m.end() ? std::nullopt : std::optional<QueueEntry>(it->second);
+    };
+    for (bool published : {false, true}) {
+        ClusterRunStatus s = decideRunStatus(published, task, record, entryOf(queue), entryOf(accounting));
+        check(!published || s.state == ClusterRunState::Done, "a published result is not done");
+        check(!clusterRunStateName(s.state).empty(), "a state without a name");
     }
 }
 

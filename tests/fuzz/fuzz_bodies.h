@@ -39,4 +39,13 @@ void tokenizerJson(const std::uint8_t *data, std::size_t size);
 // mass in [0, number of answers].
 void chatCompletion(const std::uint8_t *data, std::size_t size);
 
+// What the SLURM backend reads from cluster nodes and SLURM's commands, over the same bytes:
+// parseExitRecord and parseSubmissions throw only InputError naming the file and line, and
+// what they accept is well formed (digit job ids, labels that are plain file names) and
+// survives being written and read again unchanged; parseSqueue and parseSacct never throw
+// and key their entries by task ids; parseSbatchJobId throws only runtime_error and answers
+// digits; slurmTimeSeconds answers nothing or a non-negative count; decideRunStatus over any
+// of it never throws.
+void slurmFiles(const std::uint8_t *data, std::size_t size);
+
 }  // namespace inoculab::fuzz

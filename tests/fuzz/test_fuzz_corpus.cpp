@@ -79,6 +79,7 @@ private Q_SLOTS:
     void safetensors() { runBody(&inoculab::fuzz::safetensors, "safetensors", 10000); }
     void tokenizerJson() { runBody(&inoculab::fuzz::tokenizerJson, "tokenizer_json", 3000); }
     void chatCompletion() { runBody(&inoculab::fuzz::chatCompletion, "chat_completion", 20000); }
+    void slurmFiles() { runBody(&inoculab::fuzz::slurmFiles, "slurm_files", 20000); }
 };
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)

@@ -134,8 +134,8 @@ private Q_SLOTS:
         else
             QCOMPARE(device, job->device);
         // The chart catches up on its throttle timer.
-        int index = window.jobsWorkspace()->runner()->find("baseline", 0);
-        QVERIFY(QTest::qWaitFor([&] { return window.jobsWorkspace()->lossChart()->pointCount(index) == 8; }, 5000));
+        QVERIFY(QTest::qWaitFor([&] { return window.jobsWorkspace()->lossChart()->pointCount("baseline/seed0") == 8; },
+                                5000));
         QCOMPARE(window.jobsWorkspace()->stateOf("baseline", 0), QString("done"));
         store::ResultsStore s = store::ResultsStore::open(path("tiny.sqlite").toStdString());
         bool done = false;

@@ -1,5 +1,7 @@
 #include "jobs_workspace.h"
 
+#include "cluster_profile_dialog.h"
+#include "cluster_runner.h"
 #include "job_runner.h"
 #include "loss_chart.h"
 #include "spec_document.h"
@@ -9,6 +11,7 @@
 #include "experiment/worker_job.h"
 #include "store/results_store.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -44,6 +47,14 @@ enum Column {
 
 const QString kInterrupted = QStringLiteral("interrupted — resumable");
 const QString kElsewhere = QStringLiteral("running (another process)");
+const QString kNewProfile = QStringLiteral("New cluster profile…");
+
+QString tailOfFile(const QString &path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly) || file.size() == 0) return {};
+    if (file.size() > 65536) file.seek(file.size() - 65536);  // the tail is what matters
+    return QString::fromUtf8(file.readAll());
+}
 
 }  // namespace
 
@@ -51,7 +62,10 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     : QWidget(parent),
       m_doc(document),
       m_runner(new JobRunner(this)),
-      m_chart(new LossChart(m_runner, this)),
+      m_cluster(new ClusterRunner(this)),
+      m_chart(new LossChart(this)),
+      m_runOn(new QComboBox(this)),
+      m_editProfile(new QPushButton(tr("Edit profile…"), this)),
       m_title(new QLabel(this)),
       m_message(new QLabel(this)),
       m_parallel(new QSpinBox(this)),
@@ -89,6 +103,11 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     head->addWidget(run);
     head->addWidget(cancel);
     head->addWidget(m_parallel);
+    head->addWidget(new QLabel(tr("Run on:"), this));
+    head->addWidget(m_runOn);
+    head->addWidget(m_editProfile);
+    m_runOn->setObjectName(QStringLiteral("runOn"));
+    m_runOn->setSizeAdjustPolicy(QComboBox::AdjustToContents);
 
     auto *bottom = new QSplitter(Qt::Horizontal, this);
     bottom->setObjectName(QStringLiteral("jobsBottom"));  // sizes kept by the main window
@@ -145,9 +164,33 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
         if (row >= 0) m_dirtyRows.insert(row);
         if (!m_throttle->isActive()) m_throttle->start();
     });
+    connect(m_runner, &JobRunner::lossAdded, this, [this](int index) {
+        const RunJob &job = *m_runner->jobs().at(std::size_t(index));
+        m_chart->setCurve(job.label(), job.losses);
+    });
+    connect(m_cluster, &ClusterRunner::lossAdded, this, [this](const QString &label) {
+        for (const Row &r : m_rows)
+            if (const ClusterRun *run = m_cluster->find(r.condition, r.seed); run && run->label() == label)
+                m_chart->setCurve(label, run->losses);
+    });
+    connect(m_cluster, &ClusterRunner::runsUpdated, this, &JobsWorkspace::onClusterUpdated);
+    connect(m_cluster, &ClusterRunner::message, this, [this](const QString &text) { m_message->setText(text); });
+    reloadProfiles();
+    setRunOn(QSettings().value(QStringLiteral("jobs/runOn")).toString());
+    connect(m_runOn, &QComboBox::activated, this, [this](int index) {
+        if (m_runOn->itemText(index) == kNewProfile) {
+            editProfile(true);
+            return;
+        }
+        setRunOn(index == 0 ? QString() : m_runOn->itemText(index));
+    });
+    connect(m_editProfile, &QPushButton::clicked, this, [this] { editProfile(false); });
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &JobsWorkspace::showSelectedLog);
     connect(m_doc, &SpecDocument::changed, this, &JobsWorkspace::rebuildRows);
-    connect(m_doc, &SpecDocument::pathChanged, this, &JobsWorkspace::rebuildRows);
+    connect(m_doc, &SpecDocument::pathChanged, this, [this] {
+        rebuildRows();
+        setRunOn(runOn());  // the cluster runner follows this spec's runs now
+    });
     rebuildRows();
 }
 
@@ -158,6 +201,7 @@ void JobsWorkspace::setMaxParallel(int jobs) { m_parallel->setValue(jobs); }
 void JobsWorkspace::setStore(const QString &storePath) {
     m_storePath = storePath;
     refresh();
+    setRunOn(runOn());  // collect into this store now
 }
 
 void JobsWorkspace::setCacheDir(const QString &dir) {
@@ -221,9 +265,83 @@ void JobsWorkspace::refresh() {
     for (int i = 0; i < int(m_rows.size()); ++i) updateRow(i);
 }
 
+void JobsWorkspace::reloadProfiles() {
+    const QString current = runOn();
+    m_runOn->clear();
+    m_runOn->addItem(tr("this computer"));
+    for (const ClusterProfile &p : loadClusterProfiles()) m_runOn->addItem(p.name);
+    m_runOn->addItem(kNewProfile);
+    setRunOn(current);
+}
+
+bool JobsWorkspace::setRunOn(const QString &profileName) {
+    int index = profileName.isEmpty() ? 0 : m_runOn->findText(profileName);
+    const bool found = index > 0 && m_runOn->itemText(index) != kNewProfile;
+    if (!found) index = 0;
+    m_runOn->setCurrentIndex(index);
+    QSettings().setValue(QStringLiteral("jobs/runOn"), found ? profileName : QString());
+    m_editProfile->setEnabled(found);
+    m_parallel->setVisible(!found);  // on a cluster, SLURM decides how many run at once
+    m_cluster->setPolling(false);
+    if (found) {
+        for (const ClusterProfile &p : loadClusterProfiles())
+            if (p.name == profileName) m_cluster->setContext(m_doc->path(), m_storePath, p);
+        // Follow what was submitted before (by this window, another, or the CLI).
+        m_cluster->setPolling(true);
+        m_cluster->poll();
+    }
+    for (int i = 0; i < int(m_rows.size()); ++i) updateRow(i);
+    return found || profileName.isEmpty();
+}
+
+QString JobsWorkspace::runOn() const { return m_runOn->currentIndex() > 0 ? m_runOn->currentText() : QString(); }
+
+bool JobsWorkspace::onCluster() const { return !runOn().isEmpty(); }
+
+void JobsWorkspace::editProfile(bool create) {
+    std::vector<ClusterProfile> profiles = loadClusterProfiles();
+    auto current = std::find_if(profiles.begin(), profiles.end(),
+                                [this](const ClusterProfile &p) { return p.name == runOn(); });
+    ClusterProfile start;
+    if (!create && current != profiles.end()) start = *current;
+    ClusterProfileDialog dialog(start, this);
+    if (dialog.exec() != QDialog::Accepted) {
+        setRunOn(runOn());  // "New cluster profile…" is not a place to run
+        return;
+    }
+    ClusterProfile edited = dialog.profile();
+    auto same = std::find_if(profiles.begin(), profiles.end(),
+                             [&edited](const ClusterProfile &p) { return p.name == edited.name; });
+    if (!create && current != profiles.end())
+        *current = edited;
+    else if (same != profiles.end())
+        *same = edited;  // a new profile of an existing name replaces it
+    else
+        profiles.push_back(edited);
+    saveClusterProfiles(profiles);
+    reloadProfiles();
+    setRunOn(edited.name);
+}
+
+void JobsWorkspace::onClusterUpdated() {
+    refresh();  // collect may have ingested runs into the store
+    int done = 0;
+    for (const Row &r : m_rows)
+        if (const ClusterRun *run = m_cluster->find(r.condition, r.seed); run && run->state == QLatin1String("done"))
+            ++done;
+    showSelectedLog();
+    if (done != m_clusterDone) {
+        m_clusterDone = done;
+        Q_EMIT runsChanged();
+    }
+}
+
 QString JobsWorkspace::stateOf(const QString &condition, std::uint64_t seed) const {
     int index = m_runner->find(condition, seed);
     if (index >= 0) return stateName(m_runner->jobs()[std::size_t(index)]->state);
+    if (onCluster())
+        if (const ClusterRun *run = m_cluster->find(condition, seed); run && run->state != QLatin1String("not submitted"))
+            return run->display();
     int row = rowOf(condition, seed);
     if (row < 0) return {};
     const Row &r = m_rows[std::size_t(row)];
@@ -241,6 +359,8 @@ QString JobsWorkspace::noteOf(const QString &condition, std::uint64_t seed) cons
     int index = m_runner->find(condition, seed);
     if (index >= 0 && !m_runner->jobs()[std::size_t(index)]->message.isEmpty())
         return m_runner->jobs()[std::size_t(index)]->message;
+    if (onCluster())
+        if (const ClusterRun *run = m_cluster->find(condition, seed); run && !run->note.isEmpty()) return run->note;
     int row = rowOf(condition, seed);
     return row < 0 ? QString() : m_rows[std::size_t(row)].error;
 }
@@ -263,6 +383,11 @@ void JobsWorkspace::updateRow(int row) {
         // CPU-only libtorch, this is the first place a user looks).
         const QString why = SystemInfo::instance()->whyNotCuda();
         if (job.device.startsWith(QLatin1String("cpu")) && !why.isEmpty()) cells[DeviceColumn] += tr(" (%1)").arg(why);
+    } else if (const ClusterRun *run = onCluster() ? m_cluster->find(r.condition, r.seed) : nullptr;
+               run && !run->task.isEmpty()) {
+        if (run->steps > 0) cells[StepColumn] = QStringLiteral("%1/%2").arg(run->step).arg(run->steps);
+        if (!run->losses.isEmpty()) cells[LossColumn] = QString::number(run->loss, 'f', 4);
+        cells[DeviceColumn] = tr("slurm %1").arg(run->task);
     } else if (r.lastLoss) {  // a run another process trains, as far as the store knows
         cells[StepColumn] = QString::number(r.lastLoss->first);
         cells[LossColumn] = QString::number(r.lastLoss->second, 'f', 4);
@@ -299,6 +424,13 @@ bool JobsWorkspace::queueRuns(const std::vector<std::pair<QString, std::uint64_t
         return false;
     }
     m_message->clear();
+    if (onCluster()) {
+        for (const ClusterProfile &p : loadClusterProfiles())
+            if (p.name == runOn()) m_cluster->setContext(m_doc->path(), m_storePath, p);
+        m_cluster->submit(runs);
+        m_message->setText(tr("Submitting %n run(s) to %1…", nullptr, int(runs.size())).arg(runOn()));
+        return true;
+    }
     m_runner->setContext(m_doc->path(), m_specHash, m_storePath, m_cacheDir);
     for (const auto &[condition, seed] : runs) m_runner->enqueue(condition, seed, true);
     return true;
@@ -306,21 +438,34 @@ bool JobsWorkspace::queueRuns(const std::vector<std::pair<QString, std::uint64_t
 
 bool JobsWorkspace::queueAllNotDone() {
     std::vector<std::pair<QString, std::uint64_t>> runs;
-    for (const Row &r : m_rows)
-        if (stateOf(r.condition, r.seed) != QLatin1String("done") && stateOf(r.condition, r.seed) != kElsewhere)
-            runs.emplace_back(r.condition, r.seed);
+    for (const Row &r : m_rows) {
+        // On a cluster the CLI skips what is still queued or running there.
+        const bool live = onCluster() ? false : stateOf(r.condition, r.seed) == kElsewhere;
+        if (r.stored != QLatin1String("done") && !live) runs.emplace_back(r.condition, r.seed);
+    }
     return queueRuns(runs);
 }
 
 void JobsWorkspace::cancelRun(const QString &condition, std::uint64_t seed) {
     int index = m_runner->find(condition, seed);
     if (index >= 0) m_runner->cancel(index);
+    if (onCluster()) m_cluster->cancel(condition, seed);
 }
 
 void JobsWorkspace::showSelectedLog() {
     auto runs = selectedRuns();
     if (runs.empty()) return;
     QString text;
+    if (onCluster()) {
+        const QString path = m_cluster->logFile(runs.front().first, runs.front().second);
+        const QString log = tailOfFile(path);
+        text = log.isEmpty() ? tr("log (%1): nothing written").arg(path) : tr("log (%1):\n").arg(path) + log;
+        if (m_log->toPlainText() != text) {
+            m_log->setPlainText(text);
+            m_log->moveCursor(QTextCursor::End);
+        }
+        return;
+    }
     int index = m_runner->find(runs.front().first, runs.front().second);
     if (index >= 0 && !m_runner->jobs()[std::size_t(index)]->history.isEmpty())
         text = m_runner->jobs()[std::size_t(index)]->history.join('\n') + QStringLiteral("\n\n");
@@ -328,13 +473,8 @@ void JobsWorkspace::showSelectedLog() {
     QString path = m_cacheDir + QStringLiteral("/jobs/") + m_specHash.left(16) + QStringLiteral("/") +
                    runs.front().first + QStringLiteral("-seed") + QString::number(runs.front().second) +
                    QStringLiteral(".log");
-    QFile file(path);
-    if (file.open(QIODevice::ReadOnly) && file.size() > 0) {
-        if (file.size() > 65536) file.seek(file.size() - 65536);  // the tail is what matters
-        text += tr("stderr (%1):\n").arg(path) + QString::fromUtf8(file.readAll());
-    } else {
-        text += tr("stderr (%1): nothing written").arg(path);
-    }
+    const QString log = tailOfFile(path);
+    text += log.isEmpty() ? tr("stderr (%1): nothing written").arg(path) : tr("stderr (%1):\n").arg(path) + log;
     if (m_log->toPlainText() == text) return;
     m_log->setPlainText(text);
     m_log->moveCursor(QTextCursor::End);

@@ -2,7 +2,8 @@
 // JobsWorkspace: the runs of the open experiment (condition x seed) with what the store
 // records of them and, for the workers this window started, live state, step, loss,
 // tokens/s, ETA and device; queue, cancel and resume them; a live loss chart and the
-// selected worker's log.
+// selected worker's log. "Run on" picks this computer (local workers, JobRunner) or a saved
+// SLURM cluster profile (ClusterRunner): then the table shows each run's SLURM task and state.
 #include <QWidget>
 
 #include <cstdint>
@@ -12,7 +13,9 @@
 #include <string>
 #include <vector>
 
+class QComboBox;
 class QLabel;
+class QPushButton;
 class QPlainTextEdit;
 class QSpinBox;
 class QTableWidget;
@@ -20,6 +23,7 @@ class QTimer;
 
 namespace inoculab::ui {
 
+class ClusterRunner;
 class JobRunner;
 class LossChart;
 class SpecDocument;
@@ -43,7 +47,16 @@ public:
     QString stateOf(const QString &condition, std::uint64_t seed) const;
     QString noteOf(const QString &condition, std::uint64_t seed) const;
 
+    // "Run on": empty for this computer, else a saved profile's name; false when there is no
+    // such profile.
+    bool setRunOn(const QString &profileName);
+    QString runOn() const;
+    // Re-reads the saved profiles (after they changed elsewhere).
+    void reloadProfiles();
+
     JobRunner *runner() const { return m_runner; }
+    ClusterRunner *clusterRunner() const { return m_cluster; }
+    QComboBox *runOnBox() const { return m_runOn; }
     LossChart *lossChart() const { return m_chart; }
     QTableWidget *table() const { return m_table; }
     QPlainTextEdit *logView() const { return m_log; }
@@ -67,6 +80,9 @@ private:
     void rebuildRows();
     void updateRow(int row);
     void showSelectedLog();
+    bool onCluster() const;
+    void editProfile(bool create);
+    void onClusterUpdated();
     std::vector<std::pair<QString, std::uint64_t>> selectedRuns() const;
 
     SpecDocument *m_doc;
@@ -74,7 +90,11 @@ private:
     std::vector<Row> m_rows;
     std::map<std::pair<QString, std::uint64_t>, bool> m_wasActive;
     JobRunner *m_runner;
+    ClusterRunner *m_cluster;
     LossChart *m_chart;
+    QComboBox *m_runOn;
+    QPushButton *m_editProfile;
+    int m_clusterDone = 0;  // runs the last collect found done
     QLabel *m_title;
     QLabel *m_message;
     QSpinBox *m_parallel;

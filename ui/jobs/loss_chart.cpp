@@ -1,7 +1,5 @@
 #include "loss_chart.h"
 
-#include "job_runner.h"
-
 #include <QChart>
 #include <QLineSeries>
 #include <QTimer>
@@ -11,9 +9,8 @@
 
 namespace inoculab::ui {
 
-LossChart::LossChart(JobRunner *runner, QWidget *parent)
+LossChart::LossChart(QWidget *parent)
     : QChartView(parent),
-      m_runner(runner),
       m_throttle(new QTimer(this)),
       m_steps(new QValueAxis(this)),
       m_loss(new QValueAxis(this)) {
@@ -33,38 +30,36 @@ LossChart::LossChart(JobRunner *runner, QWidget *parent)
     m_throttle->setSingleShot(true);
     m_throttle->setInterval(kRedrawMilliseconds);
     connect(m_throttle, &QTimer::timeout, this, &LossChart::redraw);
-    connect(m_runner, &JobRunner::lossAdded, this, [this](int index) {
-        m_dirty[index] = true;
-        if (!m_throttle->isActive()) m_throttle->start();
-    });
 }
 
-int LossChart::pointCount(int jobIndex) const {
-    auto it = m_series.find(jobIndex);
+void LossChart::setCurve(const QString &label, const QVector<QPointF> &points) {
+    m_pending[label] = points;  // shared, not copied, until the trainer appends again
+    if (!m_throttle->isActive()) m_throttle->start();
+}
+
+int LossChart::pointCount(const QString &label) const {
+    auto it = m_series.find(label);
     return it == m_series.end() ? 0 : int(it->second->count());
 }
 
 void LossChart::redraw() {
     ++m_redraws;
-    const auto &jobs = m_runner->jobs();
-    for (auto &[index, dirty] : m_dirty) {
-        if (!dirty || index >= int(jobs.size())) continue;
-        dirty = false;
-        const RunJob &job = *jobs[std::size_t(index)];
-        QLineSeries *&series = m_series[index];
+    for (const auto &[label, points] : m_pending) {
+        QLineSeries *&series = m_series[label];
         if (!series) {
             series = new QLineSeries(this);
             chart()->addSeries(series);
             series->attachAxis(m_steps);
             series->attachAxis(m_loss);
         }
-        series->setName(job.label());
+        series->setName(label);
         QList<QPointF> finite;
-        finite.reserve(job.losses.size());
-        for (const QPointF &p : job.losses)
+        finite.reserve(points.size());
+        for (const QPointF &p : points)
             if (std::isfinite(p.y())) finite.append(p);
         series->replace(finite);  // one update for the whole batch of new points
     }
+    m_pending.clear();
     double maxStep = 1, low = INFINITY, high = -INFINITY;
     for (const auto &[index, series] : m_series)
         for (const QPointF &p : series->points()) {

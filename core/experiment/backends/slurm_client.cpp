@@ -46,7 +46,9 @@ std::optional<long> slurmTimeSeconds(const std::string &time) {
     auto number = [](const std::string &s) -> std::optional<long> {
         long v = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
+        // At most 10^9 of any unit: the sums below then stay far inside a long.
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 0 || v > 1000000000L)
+            return std::nullopt;
         return v;
     };
     if (dash != std::string::npos) {

@@ -110,6 +110,7 @@ ClusterRunStatus decideRunStatus(bool resultPublished, const std::string &jobId,
     // Alive in the queue: SLURM knows best, and an exit record is from an earlier attempt.
     auto alive = [&](const QueueEntry &q) -> std::optional<ClusterRunStatus> {
         ClusterRunStatus live = s;
+        live.slurmState = q.state;
         if (q.state == "PENDING" || q.state == "REQUEUE_HOLD" || q.state == "SUSPENDED") {
             live.state = exitRecord ? ClusterRunState::Requeued : ClusterRunState::Pending;
             live.detail = q.reason;
@@ -128,6 +129,8 @@ ClusterRunStatus decideRunStatus(bool resultPublished, const std::string &jobId,
     if (queue)
         if (auto live = alive(*queue)) return *live;
     if (exitRecord) {
+        if (queue) s.slurmState = queue->state;
+        else if (accounting) s.slurmState = accounting->state;
         // 4: the worker checkpointed and stopped (scancel, or the time limit's SIGTERM).
         if (exitRecord->code == 4) {
             const bool timedOut = (queue && queue->state == "TIMEOUT") || (accounting && accounting->state == "TIMEOUT");
@@ -152,6 +155,7 @@ ClusterRunStatus decideRunStatus(bool resultPublished, const std::string &jobId,
     }
     if (auto live = alive(*final)) return *live;
     const std::string &st = final->state;
+    s.slurmState = st;
     if (st == "CANCELLED" || st == "PREEMPTED") {
         s.state = ClusterRunState::Cancelled;
         if (st == "PREEMPTED") s.detail = "preempted, not requeued";

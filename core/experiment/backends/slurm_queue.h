@@ -50,6 +50,7 @@ struct ClusterRunStatus {
     ClusterRunState state = ClusterRunState::NotSubmitted;
     std::string jobId;   // the task's id, when submitted
     std::string detail;  // PENDING's reason, RUNNING's node, an exit code
+    std::string slurmState;  // SLURM's own name for it, where squeue or sacct gave one
 };
 
 // The order of evidence (docs/cluster.md, "Where states come from"): the published result
