@@ -18,13 +18,13 @@
 
 namespace inoculab::ui {
 
-namespace {
-
 QString formatSeconds(double seconds) {
     long s = long(seconds + 0.5);
     if (s >= 3600) return QStringLiteral("%1h%2m").arg(s / 3600).arg((s / 60) % 60, 2, 10, QChar('0'));
     return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
 }
+
+namespace {
 
 QString lastLines(const QString &path, int count) {
     QFile file(path);

@@ -43,6 +43,8 @@ struct RunJob {
 };
 
 QString stateName(RunJob::State state);
+// "4m05s", "1h02m": an ETA or a duration.
+QString formatSeconds(double seconds);
 
 class JobRunner : public QObject {
     Q_OBJECT

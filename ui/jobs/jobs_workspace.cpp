@@ -4,6 +4,7 @@
 #include "cluster_runner.h"
 #include "job_runner.h"
 #include "loss_chart.h"
+#include "stored_run_view.h"
 #include "spec_document.h"
 #include "system_info.h"
 
@@ -235,17 +236,16 @@ void JobsWorkspace::rebuildRows() {
 
 void JobsWorkspace::refresh() {
     std::map<std::pair<std::string, std::uint64_t>, store::RunRecord> stored;
-    std::map<std::int64_t, std::optional<std::pair<std::int64_t, double>>> lastLoss;
+    std::map<std::int64_t, store::RunHistory> histories;
     if (!m_storePath.isEmpty() && QFile::exists(m_storePath)) {
         try {
             store::ResultsStore s =
                 store::ResultsStore::open(m_storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
-            if (auto experiment = s.findExperiment(m_specHash.toStdString()))
-                for (store::RunRecord &r : s.runs(experiment->id)) {
-                    // A worker of another process: follow it through what it writes.
-                    if (r.status == store::RunStatus::Running) lastLoss[r.id] = s.latestMetric(r.id, "train_loss");
-                    stored[{r.condition, r.seed}] = std::move(r);
-                }
+            if (auto experiment = s.findExperiment(m_specHash.toStdString())) {
+                // Also how far a worker of another process got: follow it through what it writes.
+                histories = store::runHistories(s, experiment->id);
+                for (store::RunRecord &r : s.runs(experiment->id)) stored[{r.condition, r.seed}] = std::move(r);
+            }
         } catch (const std::exception &e) {
             m_message->setText(QString::fromStdString(e.what()));
         }
@@ -254,12 +254,19 @@ void JobsWorkspace::refresh() {
         auto it = stored.find({row.condition.toStdString(), row.seed});
         row.stored.clear();
         row.error.clear();
-        row.lastLoss.reset();
+        row.runId = 0;
+        row.device.clear();
+        row.summary.clear();
+        row.history.reset();
         if (it != stored.end()) {
-            if (auto loss = lastLoss.find(it->second.id); loss != lastLoss.end()) row.lastLoss = loss->second;
-            std::string_view status = store::runStatusName(it->second.status);
+            const store::RunRecord &record = it->second;
+            std::string_view status = store::runStatusName(record.status);
             row.stored = QString::fromLatin1(status.data(), qsizetype(status.size()));
-            row.error = QString::fromStdString(it->second.error.value_or(""));
+            row.error = QString::fromStdString(record.error.value_or(""));
+            row.runId = record.id;
+            row.device = QString::fromStdString(record.device.value_or(""));
+            if (auto h = histories.find(record.id); h != histories.end()) row.history = h->second;
+            row.summary = storedRunSummary(record, row.history.value_or(store::RunHistory{}));
         }
     }
     for (int i = 0; i < int(m_rows.size()); ++i) updateRow(i);
@@ -336,6 +343,29 @@ void JobsWorkspace::onClusterUpdated() {
     }
 }
 
+void JobsWorkspace::showStoredCurves() {
+    std::vector<std::pair<QString, std::int64_t>> wanted;  // label, run id
+    for (const auto &[condition, seed] : selectedRuns()) {
+        const int row = rowOf(condition, seed);
+        if (row < 0 || m_rows[std::size_t(row)].runId == 0 || m_runner->find(condition, seed) >= 0) continue;
+        if (const ClusterRun *run = onCluster() ? m_cluster->find(condition, seed) : nullptr; run && !run->losses.isEmpty())
+            continue;  // followed live from its events file
+        wanted.emplace_back(condition + QStringLiteral("/seed") + QString::number(seed), m_rows[std::size_t(row)].runId);
+    }
+    if (wanted.empty()) return;
+    try {
+        store::ResultsStore s = store::ResultsStore::open(m_storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
+        for (const auto &[label, runId] : wanted) {
+            QVector<QPointF> points;
+            for (const auto &[step, loss] : store::runMetricSeries(s, runId, "train_loss"))
+                points.append(QPointF(double(step), loss));
+            m_chart->setCurve(label, points);
+        }
+    } catch (const std::exception &e) {
+        m_message->setText(QString::fromStdString(e.what()));
+    }
+}
+
 QString JobsWorkspace::stateOf(const QString &condition, std::uint64_t seed) const {
     int index = m_runner->find(condition, seed);
     if (index >= 0) return stateName(m_runner->jobs()[std::size_t(index)]->state);
@@ -388,9 +418,16 @@ void JobsWorkspace::updateRow(int row) {
         if (run->steps > 0) cells[StepColumn] = QStringLiteral("%1/%2").arg(run->step).arg(run->steps);
         if (!run->losses.isEmpty()) cells[LossColumn] = QString::number(run->loss, 'f', 4);
         cells[DeviceColumn] = tr("slurm %1").arg(run->task);
-    } else if (r.lastLoss) {  // a run another process trains, as far as the store knows
-        cells[StepColumn] = QString::number(r.lastLoss->first);
-        cells[LossColumn] = QString::number(r.lastLoss->second, 'f', 4);
+    } else if (r.runId != 0) {  // as far as the store knows, whoever trained it
+        if (r.history && r.history->lastLoss) {
+            cells[StepColumn] = QString::number(r.history->lastLoss->first);
+            cells[LossColumn] = QString::number(r.history->lastLoss->second, 'f', 4);
+        }
+        if (r.history && r.history->tokensPerSecond)
+            cells[SpeedColumn] = QString::number(*r.history->tokensPerSecond, 'f', 0);
+        if (r.history && r.history->seconds && r.stored != QLatin1String("running"))
+            cells[EtaColumn] = tr("took %1").arg(formatSeconds(*r.history->seconds));
+        cells[DeviceColumn] = r.device;
     }
     QString note = noteOf(r.condition, r.seed);
     cells[NoteColumn] = note.section('\n', 0, 0);
@@ -455,11 +492,15 @@ void JobsWorkspace::cancelRun(const QString &condition, std::uint64_t seed) {
 void JobsWorkspace::showSelectedLog() {
     auto runs = selectedRuns();
     if (runs.empty()) return;
+    showStoredCurves();
     QString text;
+    const int selectedRow = rowOf(runs.front().first, runs.front().second);
+    const QString summary = selectedRow < 0 ? QString() : m_rows[std::size_t(selectedRow)].summary;
     if (onCluster()) {
         const QString path = m_cluster->logFile(runs.front().first, runs.front().second);
         const QString log = tailOfFile(path);
         text = log.isEmpty() ? tr("log (%1): nothing written").arg(path) : tr("log (%1):\n").arg(path) + log;
+        if (!summary.isEmpty()) text = summary + QStringLiteral("\n\n") + text;
         if (m_log->toPlainText() != text) {
             m_log->setPlainText(text);
             m_log->moveCursor(QTextCursor::End);
@@ -469,6 +510,8 @@ void JobsWorkspace::showSelectedLog() {
     int index = m_runner->find(runs.front().first, runs.front().second);
     if (index >= 0 && !m_runner->jobs()[std::size_t(index)]->history.isEmpty())
         text = m_runner->jobs()[std::size_t(index)]->history.join('\n') + QStringLiteral("\n\n");
+    else if (!summary.isEmpty())
+        text = summary + QStringLiteral("\n\n");  // a run no worker of this window trained
     // Where this window's workers and `experiment run`'s write their stderr alike.
     QString path = m_cacheDir + QStringLiteral("/jobs/") + m_specHash.left(16) + QStringLiteral("/") +
                    runs.front().first + QStringLiteral("-seed") + QString::number(runs.front().second) +

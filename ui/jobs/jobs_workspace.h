@@ -4,6 +4,8 @@
 // tokens/s, ETA and device; queue, cancel and resume them; a live loss chart and the
 // selected worker's log. "Run on" picks this computer (local workers, JobRunner) or a saved
 // SLURM cluster profile (ClusterRunner): then the table shows each run's SLURM task and state.
+#include "store/run_history.h"
+
 #include <QWidget>
 
 #include <cstdint>
@@ -74,12 +76,18 @@ private:
         std::uint64_t seed = 0;
         QString stored;  // store status, empty when the store has no such run
         QString error;
-        std::optional<std::pair<std::int64_t, double>> lastLoss;  // (step, train loss) in the store
+        // What the store has of the run, whoever trained it: shown where no worker of this
+        // window (or cluster task it follows) says more.
+        std::int64_t runId = 0;
+        QString device, summary;
+        std::optional<store::RunHistory> history;
     };
     int rowOf(const QString &condition, std::uint64_t seed) const;
     void rebuildRows();
     void updateRow(int row);
     void showSelectedLog();
+    // The selected runs' stored loss curves, for those no live curve shows.
+    void showStoredCurves();
     bool onCluster() const;
     void editProfile(bool create);
     void onClusterUpdated();
