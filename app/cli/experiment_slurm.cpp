@@ -93,7 +93,7 @@ bool stoppedResumably(ClusterRunState state) {
 
 // What the store records of a run the cluster ended without a result, the same whether the
 // waiting `run` or `collect` saw it: cancelled and timeout as cancelled (it checkpointed and
-// resumes), the rest as failed with why. A run the store has done is never touched.
+// resumes), the rest as failed with why. Callers leave a run the store has done alone.
 void recordClusterStop(store::ResultsStore &results, std::int64_t runId, const ClusterRunStatus &status,
                        const std::string &why) {
     const bool resumable = stoppedResumably(status.state);
