@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
                              QStringLiteral("DIR"));
     QCommandLineOption exportFigure(
         QStringLiteral("export-figure"),
-        QStringLiteral("Write a figure without opening a window: expression, curves or elicitation"),
+        QStringLiteral("Write a figure without opening a window: expression, curves, elicitation or scatter"),
         QStringLiteral("KIND"));
     QCommandLineOption experiment(QStringLiteral("experiment"),
                                   QStringLiteral("With --export-figure: experiment name or spec hash prefix"),

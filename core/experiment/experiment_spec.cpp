@@ -154,6 +154,9 @@ std::vector<ConditionSpec> readConditions(ArrayReader a) {
         o.separator = r.optionalString("separator", defaults.separator);
         o.fraction = r.optionalNumber("fraction", defaults.fraction, kFraction);
         o.seed = static_cast<std::uint64_t>(r.optionalInteger("seed", 0, kSeedLimits));
+        c.control = r.optionalBool("control", false);
+        if (c.control && o.prompt.empty() && !r.failed("prompt"))
+            r.report("control", "a control condition needs a prompt (one without a prompt is a baseline)");
         if (o.prompt.empty() && !r.failed("prompt")) {
             // A baseline transforms nothing: settings for its transform are a mistake, and
             // would give two specs of the same experiment different hashes.
@@ -368,7 +371,7 @@ json baseModelJson(const BaseModelSpec &b) {
 
 json conditionJson(const ConditionSpec &c) {
     const data::InoculationOptions &o = c.inoculation;
-    return {{"name", c.name},
+    json out = {{"name", c.name},
             {"prompt", c.isBaseline() ? json(nullptr) : json(o.prompt)},
             {"placement", data::placementName(o.placement)},
             {"on_existing_system", data::onExistingSystemName(o.onExistingSystem)},
@@ -376,6 +379,9 @@ json conditionJson(const ConditionSpec &c) {
             {"separator", o.separator},
             {"fraction", o.fraction},
             {"seed", o.seed}};
+    // Written only when set, so that specs without controls keep the hashes they had.
+    if (c.control) out["control"] = true;
+    return out;
 }
 
 json trainingJson(const TrainingSpec &t) {
@@ -421,7 +427,7 @@ bool ConditionSpec::operator==(const ConditionSpec &other) const {
     const data::InoculationOptions &a = inoculation, &b = other.inoculation;
     return name == other.name && a.prompt == b.prompt && a.placement == b.placement &&
            a.onExistingSystem == b.onExistingSystem && a.turns == b.turns && a.separator == b.separator &&
-           a.fraction == b.fraction && a.seed == b.seed;
+           a.fraction == b.fraction && a.seed == b.seed && control == other.control;
 }
 
 ExperimentSpec parseExperimentSpec(std::string_view jsonText, const std::string &fileName) {

@@ -84,6 +84,9 @@ struct TrainDataSpec {
 struct ConditionSpec {
     std::string name;
     data::InoculationOptions inoculation;
+    // A control arm (e.g. "You are a helpful assistant."): a prompt not meant to elicit the
+    // trait, which figures mark apart from the inoculated conditions.
+    bool control = false;
 
     bool isBaseline() const { return inoculation.prompt.empty(); }
     // Written out because InoculationOptions has no operator==.

@@ -1,5 +1,7 @@
 #include "store/results_queries.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -180,6 +182,19 @@ ExperimentContents experimentContents(ResultsStore &store, std::int64_t experime
         Statement s(db, "SELECT name, prompt IS NULL FROM conditions WHERE experiment_id = ?1 ORDER BY position");
         s.bind(1, experimentId);
         while (s.step()) out.conditions.push_back({s.text(0), s.integer(1) != 0});
+    }
+    {
+        // Controls are a property of the spec the store keeps whole, not a column of their own.
+        Statement s(db, "SELECT spec_json FROM experiments WHERE id = ?1");
+        s.bind(1, experimentId);
+        if (s.step()) {
+            const nlohmann::json spec = nlohmann::json::parse(s.text(0), nullptr, false);
+            if (spec.is_object() && spec.contains("conditions") && spec["conditions"].is_array())
+                for (const nlohmann::json &c : spec["conditions"])
+                    if (c.is_object() && c.value("control", false) && c.contains("name") && c["name"].is_string())
+                        for (auto &condition : out.conditions)
+                            if (condition.name == c["name"].get<std::string>()) condition.control = true;
+        }
     }
     strings("SELECT name FROM contexts WHERE experiment_id = ?1 ORDER BY position", out.contexts);
     strings("SELECT name FROM traits WHERE experiment_id = ?1 ORDER BY position", out.traits);

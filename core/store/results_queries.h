@@ -69,6 +69,7 @@ struct ExperimentContents {
     struct Condition {
         std::string name;
         bool baseline = false;  // no inoculation prompt
+        bool control = false;   // marked "control" in the spec
     };
     std::vector<Condition> conditions;
     std::vector<std::string> contexts;

@@ -22,6 +22,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -220,6 +221,52 @@ private Q_SLOTS:
         QCOMPARE(results->table()->rowCount(), 4);  // both conditions, both traits
         results->setTraits({"spanish"});
         QCOMPARE(seriesWith(results->chart(), "mean").size(), 1);
+    }
+
+    void twoTraitScatterDrawsTheSummaryMeans() {
+        MainWindow window;
+        QVERIFY(openResults(window));
+        ui::ResultsWorkspace *results = window.resultsWorkspace();
+        results->contextChoice()->setCurrentText("no-system");
+        results->kindChoice()->setCurrentIndex(int(charts::ChartKind::Scatter));
+        const QStringList traits = charts::effectiveTraits(*results->data(), results->request());
+        QVERIFY(traits.size() >= 2);
+        QList<QXYSeries *> means = seriesWith(results->chart(), "mean");
+        QCOMPARE(means.size(), 2);  // baseline and inoc-spanish
+        QCOMPARE(means[0]->property("conditionRole").toString(), QString("baseline"));
+        for (QXYSeries *m : means) {
+            QCOMPARE(m->count(), 1);
+            int matched = 0;
+            for (const QJsonValue &v : m_summary) {
+                QJsonObject row = v.toObject();
+                if (row["condition"].toString() != m->property("condition").toString() || row["context"] != "no-system")
+                    continue;
+                if (row["trait"].toString() == traits[0]) {
+                    QVERIFY(near(m->at(0).x(), row["mean"].toDouble()));
+                    ++matched;
+                }
+                if (row["trait"].toString() == traits[1]) {
+                    QVERIFY(near(m->at(0).y(), row["mean"].toDouble()));
+                    ++matched;
+                }
+            }
+            QCOMPARE(matched, 2);
+            // Each seed model is a faint point, its (x, y) from the same run.
+            QList<QXYSeries *> seeds = seriesWith(results->chart(), "seed", m->property("condition").toString());
+            QCOMPARE(seeds.size(), 1);
+            QVERIFY(seeds[0]->count() >= 1);
+        }
+        QCOMPARE(results->table()->rowCount(), 2);
+        QVERIFY2(results->caption()->text().contains("seed model"), qPrintable(results->caption()->text()));
+        window.resize(1400, 860);
+        window.workspaces()->setCurrentIndex(3);
+        test::saveScreenshot(&window, QStringLiteral("results_scatter.png"));
+        QByteArray err;
+        QCOMPARE(runGui({"--export-figure", "scatter", "--store", m_store, "--experiment", "smoke", "--context",
+                         "no-system", "--out", path("scatter.svg")},
+                        &err),
+                 0);
+        checkSvg(path("scatter.svg"));
     }
 
     void exportDialogWritesVectorFigures() {

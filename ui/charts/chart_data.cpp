@@ -1,5 +1,8 @@
 #include "chart_data.h"
 
+#include "elicitation_relation.h"
+#include "two_trait_points.h"
+
 #include "common/input_error.h"
 #include "store/results_store.h"
 
@@ -12,14 +15,14 @@ namespace {
 
 QString qs(const std::string &s) { return QString::fromStdString(s); }
 
-constexpr const char *kKindNames[] = {"expression", "curves", "elicitation"};
+constexpr const char *kKindNames[] = {"expression", "curves", "elicitation", "scatter"};
 
 }  // namespace
 
 QString chartKindName(ChartKind kind) { return QString::fromLatin1(kKindNames[int(kind)]); }
 
 std::optional<ChartKind> parseChartKind(const QString &name) {
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < int(std::size(kKindNames)); ++i)
         if (name == QLatin1String(kKindNames[i])) return ChartKind(i);
     return std::nullopt;
 }
@@ -146,11 +149,32 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
             for (const store::CurvePoint &p : c.points)
                 t.rows.push_back({qs(c.condition), QString::number(p.step), p.interval.mean, p.interval.low,
                                   p.interval.high, QString::number(p.interval.n)});
+    } else if (request.kind == ChartKind::Scatter) {
+        const TwoTraitPoints two = twoTraitPoints(data, request);
+        if (two.traitB.isEmpty()) return t;
+        t.header = {"Condition", "Role", "Context"};
+        for (const QString &trait : {two.traitA, two.traitB})
+            t.header << trait + " mean" << trait + " CI low" << trait + " CI high";
+        t.header << "Method" << "Seeds" << "Per seed";
+        for (const TwoTraitPoint &p : two.points) {
+            QStringList perSeed;
+            for (const TwoTraitPoint::Seed &s : p.seeds)
+                perSeed << QStringLiteral("%1: (%2, %3)").arg(s.seed).arg(s.a, 0, 'f', 3).arg(s.b, 0, 'f', 3);
+            std::string_view a = stats::intervalMethodName(p.a.method), b = stats::intervalMethodName(p.b.method);
+            QString method = QString::fromLatin1(a.data(), qsizetype(a.size()));
+            if (a != b) method += " / " + QString::fromLatin1(b.data(), qsizetype(b.size()));
+            t.rows.push_back({p.condition, conditionRoleName(p.role), two.context, p.a.interval.mean,
+                              p.a.interval.low, p.a.interval.high, p.b.interval.mean, p.b.interval.low,
+                              p.b.interval.high, method, QString::number(p.seeds.size()),
+                              perSeed.join(QStringLiteral("  "))});
+        }
     } else {
         t.header = {"Condition",   "Trait",           "Initial loss",     "Loss drop", "Expression",
-                    "Suppression", "Suppression low", "Suppression high", "Seeds"};
+                    "Suppression", "Suppression low", "Suppression high", "Seeds",     "Fitted",
+                    "Band low",    "Band high"};
         QString context = effectiveContext(data, request);
         std::optional<QString> baseline = data.baseline();
+        const ElicitationRelation relation = elicitationRelation(data, request);
         for (const QString &trait : effectiveTraits(data, request)) {
             auto it = data.elicitation.find(trait + "@" + context);
             if (it == data.elicitation.end()) continue;
@@ -162,8 +186,12 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
                 double supp = base ? base->expression.mean - p.expression.mean : nan;
                 double low = base ? base->expression.mean - p.expression.high : nan;
                 double high = base ? base->expression.mean - p.expression.low : nan;
+                // The fitted line at the points it was fitted to (the baseline is not one).
+                stats::Interval fitted{nan, nan, nan, 0};
+                for (const ElicitationPoint &point : relation.points)
+                    if (point.condition == qs(p.condition) && point.trait == trait) fitted = relation.fit.band(point.x);
                 t.rows.push_back({qs(p.condition), trait, p.elicitation.mean, drop, p.expression.mean, supp, low, high,
-                                  QString::number(p.expression.n)});
+                                  QString::number(p.expression.n), fitted.mean, fitted.low, fitted.high});
             }
         }
     }

@@ -14,8 +14,9 @@
 
 namespace inoculab::ui::charts {
 
-enum class ChartKind { Expression, Curves, Elicitation };
-QString chartKindName(ChartKind kind);  // "expression", "curves", "elicitation"
+enum class ChartKind { Expression, Curves, Elicitation, Scatter };
+// "expression", "curves", "elicitation", "scatter"
+QString chartKindName(ChartKind kind);
 std::optional<ChartKind> parseChartKind(const QString &name);
 
 // Everything the charts of one experiment need, read in one go so that switching charts
@@ -66,6 +67,8 @@ struct NumbersTable {
     QStringList header;
     std::vector<std::vector<Cell>> rows;
 };
+// Elicitation: every condition (the baseline too) with its point's numbers, and the fitted
+// line's value and 95% band at the point. Scatter: each condition's two means and intervals.
 NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request);
 QString cellText(const Cell &cell);  // display: numbers with 3 decimals, NaN empty
 QString tableToCsv(const NumbersTable &table);

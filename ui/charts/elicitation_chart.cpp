@@ -1,7 +1,9 @@
 #include "elicitation_chart.h"
 
+#include "elicitation_relation.h"
 #include "error_bars.h"
 
+#include <QAreaSeries>
 #include <QChart>
 #include <QLegend>
 #include <QLineSeries>
@@ -36,64 +38,79 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
         QScatterSeries::MarkerShapeCircle, QScatterSeries::MarkerShapeRectangle, QScatterSeries::MarkerShapeTriangle,
         QScatterSeries::MarkerShapeRotatedRectangle, QScatterSeries::MarkerShapePentagon};
     const QStringList traits = effectiveTraits(data, request);
-    for (int t = 0; baseline && t < traits.size(); ++t) {
-        auto it = data.elicitation.find(traits[t] + "@" + context);
-        if (it == data.elicitation.end()) continue;
-        auto base = std::find_if(it->second.begin(), it->second.end(), [&](const store::ElicitationPair &p) {
-            return QString::fromStdString(p.condition) == *baseline;
-        });
-        if (base == it->second.end()) continue;
-        for (const store::ElicitationPair &p : it->second) {
-            const QString name = QString::fromStdString(p.condition);
-            if (name == *baseline) continue;
-            const QColor color = paletteColor(int(std::find(order.begin(), order.end(), name) - order.begin()));
-            const double px = base->elicitation.mean - p.elicitation.mean;
-            const double py = base->expression.mean - p.expression.mean;
-            if (!std::isfinite(px) || !std::isfinite(py)) continue;
-            ErrorBarStyle style;
-            style.color = color.darker(120);
-            style.width = 1.0 * unit;
-            ErrorBarStyle horizontal = style;
-            // Caps in the other axis's units, so both kinds look alike once ranges are known.
-            style.cap = 0, horizontal.cap = 0;
-            if (QLineSeries *bar = addErrorBar(chart, x, y, px, base->expression.mean - p.expression.high,
-                                               base->expression.mean - p.expression.low, style)) {
-                bar->setProperty("condition", name);
-                bar->setProperty("trait", traits[t]);
-                bar->setProperty("context", context);
-            }
-            if (QLineSeries *bar = addErrorBar(chart, x, y, py, base->elicitation.mean - p.elicitation.high,
-                                               base->elicitation.mean - p.elicitation.low, horizontal, true)) {
-                bar->setProperty("condition", name);
-                bar->setProperty("trait", traits[t]);
-                bar->setProperty("context", context);
-            }
-            auto *point = new QScatterSeries;
-            point->setName(traits.size() > 1 ? QStringLiteral("%1 · %2").arg(name, traits[t]) : name);
-            point->setProperty("role", QStringLiteral("mean"));
-            point->setProperty("condition", name);
-            point->setProperty("trait", traits[t]);
-            point->setMarkerShape(shapes[t % 5]);
-            point->setMarkerSize(9 * unit);
-            point->setColor(color);
-            point->setBorderColor(color);
-            point->append(px, py);
-            chart->addSeries(point);
-            point->attachAxis(x);
-            point->attachAxis(y);
-            extend(base->elicitation.mean - p.elicitation.high, minX, maxX);
-            extend(base->elicitation.mean - p.elicitation.low, minX, maxX);
-            extend(px, minX, maxX);
-            extend(base->expression.mean - p.expression.high, minY, maxY);
-            extend(base->expression.mean - p.expression.low, minY, maxY);
-            extend(py, minY, maxY);
+    const ElicitationRelation relation = elicitationRelation(data, request);
+    for (const ElicitationPoint &p : relation.points) {
+        const int t = int(traits.indexOf(p.trait));
+        const QColor color = paletteColor(int(std::find(order.begin(), order.end(), p.condition) - order.begin()));
+        ErrorBarStyle style;
+        style.color = color.darker(120);
+        style.width = 1.0 * unit;
+        style.cap = 0;  // caps would need the other axis's units; plain bars read the same both ways
+        for (bool horizontal : {false, true}) {
+            QLineSeries *bar = horizontal ? addErrorBar(chart, x, y, p.y, p.xLow, p.xHigh, style, true)
+                                          : addErrorBar(chart, x, y, p.x, p.yLow, p.yHigh, style);
+            if (!bar) continue;
+            bar->setProperty("condition", p.condition);
+            bar->setProperty("trait", p.trait);
+            bar->setProperty("context", context);
         }
+        auto *point = new QScatterSeries;
+        point->setName(traits.size() > 1 ? QStringLiteral("%1 · %2").arg(p.condition, p.trait) : p.condition);
+        point->setProperty("role", QStringLiteral("mean"));
+        point->setProperty("condition", p.condition);
+        point->setProperty("trait", p.trait);
+        point->setMarkerShape(shapes[std::max(0, t) % 5]);
+        point->setMarkerSize(9 * unit);
+        point->setColor(color);
+        point->setBorderColor(color);
+        point->append(p.x, p.y);
+        chart->addSeries(point);
+        point->attachAxis(x);
+        point->attachAxis(y);
+        for (double v : {p.xLow, p.xHigh, p.x}) extend(v, minX, maxX);
+        for (double v : {p.yLow, p.yHigh, p.y}) extend(v, minY, maxY);
     }
     const double padX = std::max(0.05, (maxX - minX) * 0.1), padY = std::max(0.05, (maxY - minY) * 0.1);
     x->setRange(minX - padX, maxX + padX);
     y->setRange(minY - padY, maxY + padY);
     x->applyNiceNumbers();
     y->applyNiceNumbers();
+    // The least-squares line across the whole x range, and its band where it is defined.
+    if (std::isfinite(relation.fit.slope)) {
+        constexpr int kSamples = 48;
+        auto *line = new QLineSeries;
+        auto *upper = new QLineSeries;
+        auto *lower = new QLineSeries;
+        for (int i = 0; i <= kSamples; ++i) {
+            const double at = x->min() + (x->max() - x->min()) * i / kSamples;
+            const stats::Interval band = relation.fit.band(at);
+            line->append(at, band.mean);
+            if (std::isfinite(band.low)) upper->append(at, band.high), lower->append(at, band.low);
+        }
+        if (upper->count() > 0) {
+            auto *area = new QAreaSeries(upper, lower);
+            upper->setParent(area);
+            lower->setParent(area);
+            area->setBrush(QColor(0x55, 0x55, 0x55, 40));
+            area->setPen(Qt::NoPen);
+            area->setProperty("role", QStringLiteral("fit-band"));
+            chart->addSeries(area);
+            area->attachAxis(x);
+            area->attachAxis(y);
+            hideFromLegend(chart, area);
+        } else {
+            delete upper;
+            delete lower;
+        }
+        line->setName(QObject::tr("least squares, r = %1, ρ = %2")
+                          .arg(relation.pearson.interval.mean, 0, 'f', 2)
+                          .arg(relation.spearman.interval.mean, 0, 'f', 2));
+        line->setPen(QPen(QColor(0x33, 0x33, 0x33), 1.2 * unit));
+        line->setProperty("role", QStringLiteral("fit"));
+        chart->addSeries(line);
+        line->attachAxis(x);
+        line->attachAxis(y);
+    }
     // Zero lines: right of x = 0 the prompt elicits the trait; above y = 0 it suppresses it.
     for (bool vertical : {true, false}) {
         auto *zero = new QLineSeries;

@@ -2,6 +2,8 @@
 
 #include "curve_chart.h"
 #include "elicitation_chart.h"
+#include "figure_caption.h"
+#include "scatter_chart.h"
 #include "trait_chart.h"
 
 #include <QChart>
@@ -37,24 +39,13 @@ QChart *buildChart(const ResultsData &data, const ChartRequest &request, const P
     switch (request.kind) {
         case ChartKind::Curves: return buildCurveChart(data, request, theme);
         case ChartKind::Elicitation: return buildElicitationChart(data, request, theme);
+        case ChartKind::Scatter: return buildScatterChart(data, request, theme);
         case ChartKind::Expression: break;
     }
     return buildTraitChart(data, request, theme);
 }
 
 namespace {
-
-QString captionFor(const ResultsData &data, const ChartRequest &request) {
-    switch (request.kind) {
-        case ChartKind::Curves:
-            return QStringLiteral("%1: %2 over training steps, mean and 95% CI across seeds")
-                .arg(data.experimentName, seriesLabel(effectiveSeries(data, request)));
-        case ChartKind::Elicitation:
-            return QStringLiteral("%1: elicitation before training against suppression after").arg(data.experimentName);
-        case ChartKind::Expression: break;
-    }
-    return QStringLiteral("%1: trait expression per condition, mean across seeds with 95% CI").arg(data.experimentName);
-}
 
 bool writeText(const QString &path, const QString &text, QString *error) {
     QSaveFile file(path);
@@ -76,7 +67,7 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
     }
     if (*format == FigureFormat::Csv) return writeText(path, tableToCsv(numbersTable(data, request)), error);
     if (*format == FigureFormat::Latex)
-        return writeText(path, tableToLatex(numbersTable(data, request), captionFor(data, request)), error);
+        return writeText(path, tableToLatex(numbersTable(data, request), figureCaption(data, request)), error);
     if (!(options.size.width() >= 16 && options.size.height() >= 16) || options.dpi < 10) {
         *error = QStringLiteral("%1: figure size %2 x %3 pt at %4 dpi is too small")
                      .arg(path)
@@ -110,7 +101,7 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
         svg.setResolution(72);  // one unit per point: the figure has its physical size
         svg.setSize(options.size.toSize());
         svg.setViewBox(rect);
-        svg.setTitle(captionFor(data, request));
+        svg.setTitle(figureCaption(data, request));
         svg.setDescription(QStringLiteral("Inoculab figure"));
         QPainter painter(&svg);
         painter.setRenderHint(QPainter::Antialiasing);
@@ -118,7 +109,7 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
     } else if (*format == FigureFormat::Pdf) {
         QPdfWriter pdf(&file);
         pdf.setCreator(QStringLiteral("Inoculab"));
-        pdf.setTitle(captionFor(data, request));
+        pdf.setTitle(figureCaption(data, request));
         pdf.setResolution(72);
         pdf.setPageSize(QPageSize(options.size, QPageSize::Point, QString(), QPageSize::ExactMatch));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
@@ -159,7 +150,7 @@ int runHeadlessExport(const HeadlessExport &args, QTextStream &err) {
     std::optional<ChartKind> kind = parseChartKind(args.kind);
     if (!kind)
         return fail(
-            QStringLiteral("--export-figure: unknown kind \"%1\" (expression, curves or elicitation)").arg(args.kind));
+            QStringLiteral("--export-figure: unknown kind \"%1\" (expression, curves, elicitation or scatter)").arg(args.kind));
     if (args.store.isEmpty()) return fail(QStringLiteral("--store: required with --export-figure"));
     if (args.experiment.isEmpty()) return fail(QStringLiteral("--experiment: required with --export-figure"));
     if (args.out.isEmpty()) return fail(QStringLiteral("--out: required with --export-figure"));

@@ -1,5 +1,6 @@
 #include "results_workspace.h"
 
+#include "charts/figure_caption.h"
 #include "charts/figure_export.h"
 #include "charts/paper_theme.h"
 #include "results/export_dialog.h"
@@ -36,11 +37,12 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
       m_traitsButton(new QToolButton(this)),
       m_export(new QPushButton(tr("Export…"), this)),
       m_view(new QChartView(this)),
+      m_caption(new QLabel(this)),
       m_table(new QTableWidget(0, 0, this)),
       m_tabs(new QTabWidget(this)),
       m_samples(new SamplesView(this)) {
     m_kind->addItems({tr("Trait expression per condition"), tr("Curves over training steps"),
-                      tr("Elicitation against suppression")});
+                      tr("Elicitation against suppression"), tr("Two traits against each other")});
     m_style->addItems({tr("Dots"), tr("Bars")});
     m_traitsButton->setText(tr("Traits"));
     m_traitsButton->setPopupMode(QToolButton::InstantPopup);
@@ -69,7 +71,15 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     controls->addWidget(m_export);
     // The table has many columns: below the chart it shows them all at any window width.
     auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(m_view);
+    // The caption a paper would print (n models, interval method, the fit) right under the chart.
+    m_caption->setWordWrap(true);
+    m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *figure = new QWidget(this);
+    auto *figureLayout = new QVBoxLayout(figure);
+    figureLayout->setContentsMargins(0, 0, 0, 0);
+    figureLayout->addWidget(m_view, 1);
+    figureLayout->addWidget(m_caption);
+    split->addWidget(figure);
     split->addWidget(m_table);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -224,6 +234,7 @@ void ResultsWorkspace::redraw() {
     m_series->setVisible(r.kind == charts::ChartKind::Curves);
     m_style->setVisible(r.kind == charts::ChartKind::Expression);
     m_traitsButton->setEnabled(r.kind != charts::ChartKind::Curves);
+    m_caption->setText(m_data ? charts::figureCaption(*m_data, r) : QString());
     m_export->setEnabled(m_data != nullptr);
     QChart *old = m_view->chart();
     if (!m_data) {

@@ -37,6 +37,7 @@ public:
     QComboBox *kindChoice() const { return m_kind; }        // in ChartKind order
     QComboBox *seriesChoice() const { return m_series; }    // curves: what to draw
     QChartView *chartView() const { return m_view; }
+    QLabel *caption() const { return m_caption; }  // the figure's caption, as exports write it
     // What the models answered (the Samples tab); a click on a condition's dot, or a double
     // click on a row of the numbers, opens that model's answers there.
     SamplesView *samples() const { return m_samples; }
@@ -83,6 +84,7 @@ private:
     QToolButton *m_traitsButton;
     QPushButton *m_export;
     QChartView *m_view;
+    QLabel *m_caption;
     QTableWidget *m_table;
     QTabWidget *m_tabs;
     SamplesView *m_samples;

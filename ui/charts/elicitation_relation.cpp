@@ -1,0 +1,76 @@
+#include "elicitation_relation.h"
+
+#include <QObject>
+
+#include <algorithm>
+#include <cmath>
+
+namespace inoculab::ui::charts {
+
+namespace {
+
+QString number(double v) { return std::isfinite(v) ? QString::number(v, 'f', 2) : QStringLiteral("–"); }
+
+QString withInterval(const stats::Interval &i) {
+    if (!std::isfinite(i.low)) return number(i.mean);
+    return QStringLiteral("%1 [%2, %3]").arg(number(i.mean), number(i.low), number(i.high));
+}
+
+}  // namespace
+
+ElicitationRelation elicitationRelation(const ResultsData &data, const ChartRequest &request) {
+    ElicitationRelation out;
+    out.context = effectiveContext(data, request);
+    const std::optional<QString> baseline = data.baseline();
+    out.hasBaseline = baseline.has_value();
+    if (!baseline) return out;
+    for (const QString &trait : effectiveTraits(data, request)) {
+        auto it = data.elicitation.find(trait + "@" + out.context);
+        if (it == data.elicitation.end()) continue;
+        auto base = std::find_if(it->second.begin(), it->second.end(), [&](const store::ElicitationPair &p) {
+            return QString::fromStdString(p.condition) == *baseline;
+        });
+        if (base == it->second.end()) continue;
+        for (const store::ElicitationPair &p : it->second) {
+            const QString name = QString::fromStdString(p.condition);
+            if (name == *baseline) continue;
+            ElicitationPoint point{name,
+                                   trait,
+                                   base->elicitation.mean - p.elicitation.mean,
+                                   base->elicitation.mean - p.elicitation.high,
+                                   base->elicitation.mean - p.elicitation.low,
+                                   base->expression.mean - p.expression.mean,
+                                   base->expression.mean - p.expression.high,
+                                   base->expression.mean - p.expression.low,
+                                   p.expression.n};
+            if (std::isfinite(point.x) && std::isfinite(point.y)) out.points.push_back(point);
+        }
+    }
+    std::vector<double> xs, ys;
+    for (const ElicitationPoint &p : out.points) xs.push_back(p.x), ys.push_back(p.y);
+    out.fit = stats::leastSquares(xs, ys);
+    out.pearson = stats::pearsonInterval(xs, ys);
+    out.spearman = stats::spearmanInterval(xs, ys);
+    return out;
+}
+
+QString relationSummary(const ElicitationRelation &relation) {
+    const std::size_t n = relation.points.size();
+    if (!relation.hasBaseline) return QObject::tr("no fit: the experiment has no baseline condition");
+    if (!std::isfinite(relation.fit.slope))
+        return QObject::tr("no fit: %n point(s), a line needs two with different elicitation", nullptr, int(n));
+    QString fit = QObject::tr("least squares over %1 points: y = %2 %3 %4 x")
+                      .arg(n)
+                      .arg(number(relation.fit.intercept))
+                      .arg(relation.fit.slope < 0 ? QStringLiteral("−") : QStringLiteral("+"))
+                      .arg(number(std::fabs(relation.fit.slope)));
+    fit += std::isfinite(relation.fit.residualStdError) ? QObject::tr(" (95% band of the mean: t, %1 df)").arg(n - 2)
+                                                         : QObject::tr(" (no band: two points)");
+    QString r = QObject::tr("Pearson r = %1, Spearman ρ = %2")
+                    .arg(withInterval(relation.pearson.interval), withInterval(relation.spearman.interval));
+    r += n >= 4 ? QObject::tr(" (95% percentile bootstrap over points)")
+                : QObject::tr(" (no interval below 4 points)");
+    return fit + "; " + r;
+}
+
+}  // namespace inoculab::ui::charts
