@@ -427,6 +427,10 @@ private Q_SLOTS:
             "only used with kind hf");
         row("transform setting on a baseline", "[{'op':'add','path':'/conditions/0/placement','value':'user-prefix'}]",
             "conditions[0].placement", "only used by a condition with a prompt (this one is a baseline)");
+        row("control without a prompt", "[{'op':'add','path':'/conditions/0/control','value':true}]",
+            "conditions[0].control", "a control condition needs a prompt");
+        row("control not a boolean", "[{'op':'add','path':'/conditions/1/control','value':'yes'}]",
+            "conditions[1].control", "expected true or false");
         // Scorers and their parameters.
         row("bad regex",
             "[{'op':'replace','path':'/traits/1','value':{'name':'r','scorer':'regex','params':{'pattern':'(a'}}}]",

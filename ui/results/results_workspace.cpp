@@ -73,6 +73,7 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     auto *split = new QSplitter(Qt::Vertical, this);
     // The caption a paper would print (n models, interval method, the fit) right under the chart.
     m_caption->setWordWrap(true);
+    m_caption->setTextFormat(Qt::PlainText);  // names come from the spec: never read as markup
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *figure = new QWidget(this);
     auto *figureLayout = new QVBoxLayout(figure);
