@@ -11,6 +11,8 @@
 #                     Samples view on the default experiment's store)
 #   make package      build/inoculab_<version>_<arch>.deb (CPack; packaging/README.md)
 #   make package-test lintian, then install the .deb, use it from /usr/bin, remove it (root)
+#   make test-debian13  make test inside a Debian 13 root (libtorch 2.6, Qt 6.8) that debootstrap
+#                       makes in build/debian13 once (root; scripts/test-debian13.sh)
 
 BUILD_DIR := build
 FUZZ_DIR := build-fuzz
@@ -19,7 +21,7 @@ DATASET ?= datasets/samples/spanish_caps.jsonl
 SPEC ?= datasets/experiments/spanish-caps.json
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test demo bench fuzz screenshots package package-test clean
+.PHONY: all deps configure build run test test-debian13 demo bench fuzz screenshots package package-test clean
 
 all: build
 
@@ -41,6 +43,9 @@ run: build
 
 test: build
 	ctest --preset default -j $(JOBS)
+
+test-debian13: deps
+	JOBS=$(JOBS) scripts/test-debian13.sh
 
 # The GUI suites write their screenshots into docs/screenshots too.
 screenshots: build
@@ -73,5 +78,7 @@ fuzz: deps
 	  (cd $(FUZZ_DIR) && ./tests/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 corpus/$$target) || exit 1; \
 	done
 
+# make test-debian13 mounts /proc and the like inside build/debian13/root while it runs.
 clean:
+	@! grep -q " $(CURDIR)/$(BUILD_DIR)/" /proc/mounts || { echo "error: something is still mounted under $(BUILD_DIR)/ (see /proc/mounts); unmount it first" >&2; exit 1; }
 	rm -rf $(BUILD_DIR) $(FUZZ_DIR)

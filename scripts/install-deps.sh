@@ -5,7 +5,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 list="$here/packaging/debian-packages.txt"
 
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
+# A line is "name" or "name [codename]"; the second only counts on that Debian release.
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+mapfile -t wanted < <(sed -e 's/#.*//' "$list" | awk -v release="$codename" '
+  NF == 1 { print $1 }
+  NF == 2 && $2 == "[" release "]" { print $1 }
+  NF > 2 || (NF == 2 && $2 !~ /^\[[a-z]+\]$/) { print "bad line in packaging/debian-packages.txt: " $0 > "/dev/stderr"; exit 1 }')
 missing=()
 for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)

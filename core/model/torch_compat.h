@@ -8,8 +8,9 @@
 
 #include <cmath>
 #include <limits>
-
+#include <sstream>
 #include <string>
+#include <type_traits>
 
 namespace inoculab::model::compat {
 
@@ -59,6 +60,22 @@ inline torch::Tensor attention(const torch::Tensor &q, const torch::Tensor &k, c
     torch::Tensor scores = torch::baddbmm(bias, q.reshape({b * h, tq, d}), k.reshape({b * h, tk, d}).transpose(1, 2),
                                           /*beta=*/1.0, /*alpha=*/scale);
     return torch::bmm(torch::softmax(scores, -1), v.reshape({b * h, tk, d})).view({b, h, tq, d});
+}
+
+// The key an optimiser keeps a parameter's state under (AdamW's moments): up to some libtorch
+// 2.x the text of its TensorImpl's address (what c10::guts::to_string, since removed, printed),
+// the address itself after. Read off the state map's key type, not the version number.
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer &>().state())>::key_type;
+
+template <typename Key = OptimizerStateKey>
+Key optimizerStateKey(const torch::Tensor &parameter) {
+    if constexpr (std::is_same_v<Key, std::string>) {
+        std::ostringstream out;
+        out << static_cast<const void *>(parameter.unsafeGetTensorImpl());
+        return out.str();
+    } else {
+        return parameter.unsafeGetTensorImpl();
+    }
 }
 
 // bf16 autocast for CUDA matmuls inside a scope; a no-op when `enabled` is false.

@@ -170,7 +170,7 @@ void Trainer::saveCheckpoint(const std::string &dir, const nlohmann::json &extra
     const auto &state = m_optimizer->state();
     std::int64_t adamSteps = 0;
     for (const auto &[name, p] : m_model->trainableWeights()) {
-        auto it = state.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+        auto it = state.find(model::compat::optimizerStateKey(p));
         if (it == state.end()) continue;  // no step taken yet
         const auto &s = static_cast<const torch::optim::AdamWParamState &>(*it->second);
         moments.emplace_back("exp_avg." + name, s.exp_avg());
@@ -227,7 +227,7 @@ nlohmann::json Trainer::loadCheckpoint(const std::string &dir) {
         s->step(adamSteps);
         s->exp_avg(avg->second.to(m_device));
         s->exp_avg_sq(sq->second.to(m_device));
-        state[c10::guts::to_string(p.unsafeGetTensorImpl())] = std::move(s);
+        state[model::compat::optimizerStateKey(p)] = std::move(s);
     }
     return meta.value("extra", nlohmann::json::object());
 }
