@@ -5,6 +5,7 @@
 #include "dataset/dataset_table_model.h"
 #include "dataset/dataset_workspace.h"
 #include "experiment_navigator.h"
+#include "first_run_guide.h"
 #include "jobs/jobs_workspace.h"
 #include "prompts/elicitation_panel.h"
 #include "prompts/prompt_library_panel.h"
@@ -36,6 +37,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QUndoStack>
+#include <QVBoxLayout>
 
 // Resources in a static library must be registered by hand (the linker would drop their
 // static initialiser); Q_INIT_RESOURCE only works outside a namespace.
@@ -66,6 +68,7 @@ MainWindow::MainWindow(QWidget *parent)
       m_jobs(new JobsWorkspace(m_doc, this)),
       m_results(new ResultsWorkspace(this)),
       m_navigator(new ExperimentNavigator(this)),
+      m_guide(new FirstRunGuide(this)),
       m_loader(new DatasetLoader(this)),
       m_status(new QLabel(this)),
       m_problems(new QLabel(this)),
@@ -84,7 +87,14 @@ MainWindow::MainWindow(QWidget *parent)
 
     auto *dock = new QDockWidget(tr("Experiments"), this);
     dock->setObjectName(QStringLiteral("ExperimentsDock"));
-    dock->setWidget(m_navigator);
+    auto *navigatorPane = new QWidget(dock);
+    auto *navigatorLayout = new QVBoxLayout(navigatorPane);
+    navigatorLayout->setContentsMargins(0, 0, 0, 0);
+    navigatorLayout->addWidget(m_guide->navigatorBanner());
+    navigatorLayout->addWidget(m_navigator, 1);
+    dock->setWidget(navigatorPane);
+    m_results->addBanner(m_guide->resultsBanner());
+    m_jobs->addBanner(m_guide->jobsBanner());
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     resize(1440, 900);
@@ -113,6 +123,15 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_navigator, &ExperimentNavigator::experimentSelected, this, [this](std::int64_t id, const QString &name) {
         m_results->setExperiment(m_navigator->storePath(), id, name);
     });
+    connect(m_guide, &FirstRunGuide::trainRequested, this, [this] {
+        m_tabs->setCurrentWidget(m_jobs);
+        m_jobs->queueAllNotDone();
+        updateFirstRun();
+    });
+    connect(m_jobs, &JobsWorkspace::runsChanged, this, &MainWindow::updateFirstRun);
+    connect(m_doc, &SpecDocument::changed, this, &MainWindow::updateFirstRun);
+    connect(m_doc, &SpecDocument::pathChanged, this, &MainWindow::updateFirstRun);
+    connect(m_doc->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateFirstRun);
     connect(m_jobs, &JobsWorkspace::runsChanged, m_navigator, &ExperimentNavigator::refresh);
     connect(m_jobs, &JobsWorkspace::runsChanged, m_results, &ResultsWorkspace::refresh);  // a run may have finished
     // Workers write to the store from their own processes; show their progress as it lands.
@@ -121,11 +140,30 @@ MainWindow::MainWindow(QWidget *parent)
         if (!isVisible()) return;
         m_navigator->refresh();
         m_jobs->refresh();
+        updateFirstRun();
     });
     m_refresh->start();
     restoreSettings();
     updateProblems();
     updateTitle();
+    updateFirstRun();
+}
+
+void MainWindow::updateFirstRun() {
+    FirstRunGuide::State state;
+    state.specName = QString::fromStdString(m_doc->spec().name);
+    // Workers read the spec file: an unsaved spec cannot be trained (Jobs says so).
+    if (!m_doc->isModified() && m_doc->problems().empty()) state.specPath = m_doc->path();
+    state.storePath = m_navigator->storePath();
+    state.cacheDir = m_jobs->cacheDir();
+    const JobsWorkspace::RunCounts counts = m_jobs->runCounts();
+    state.runs = counts.runs;
+    state.started = counts.started;
+    state.done = counts.done;
+    state.parallel = m_jobs->maxParallel();
+    state.storeHasExperiments = m_navigator->topLevelItemCount() > 0;
+    m_results->setStoreHasExperiments(state.storeHasExperiments);
+    m_guide->update(state);
 }
 
 MainWindow::~MainWindow() = default;
@@ -305,6 +343,7 @@ bool MainWindow::openStore(const QString &path) {
     m_prompts->elicitation()->setStorePath(path);  // its judges' verdicts are cached there
     m_navigator->selectExperiment(QString::fromStdString(m_doc->spec().name));
     QSettings().setValue(QStringLiteral("storePath"), path);
+    updateFirstRun();
     return true;
 }
 
@@ -312,6 +351,7 @@ void MainWindow::setCacheDir(const QString &dir) {
     m_prompts->elicitation()->setCacheDir(dir);
     m_jobs->setCacheDir(dir);
     QSettings().setValue(QStringLiteral("cacheDir"), dir);
+    updateFirstRun();
 }
 
 // ---- settings --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ class AboutDialog;
 class DatasetLoader;
 class DatasetWorkspace;
 class ExperimentNavigator;
+class FirstRunGuide;
 class JobsWorkspace;
 class PromptsWorkspace;
 class ResultsWorkspace;
@@ -52,6 +53,7 @@ public:
     JobsWorkspace *jobsWorkspace() const { return m_jobs; }
     ResultsWorkspace *resultsWorkspace() const { return m_results; }
     ExperimentNavigator *navigator() const { return m_navigator; }
+    FirstRunGuide *firstRunGuide() const { return m_guide; }
     QTabWidget *workspaces() const { return m_tabs; }
     QStringList recentSpecs() const;
     // The last error shown in the window (tests and scripts read it).
@@ -77,6 +79,7 @@ private:
     bool confirmDiscard();
     void restoreSettings();
     void saveSettings() const;
+    void updateFirstRun();
 
     SpecDocument *m_doc;
     QTabWidget *m_tabs;
@@ -85,6 +88,7 @@ private:
     JobsWorkspace *m_jobs;
     ResultsWorkspace *m_results;
     ExperimentNavigator *m_navigator;
+    FirstRunGuide *m_guide;
     DatasetLoader *m_loader;
     QLabel *m_status;
     QLabel *m_problems;

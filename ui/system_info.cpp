@@ -29,8 +29,12 @@ SystemInfo::SystemInfo() : QObject(QCoreApplication::instance()) {
         }
         const nlohmann::json &why = report.value("/cuda/why_not"_json_pointer, nlohmann::json());
         try {
+            QStringList gpus;
+            if (report.value("/cuda/usable"_json_pointer, false))
+                for (const nlohmann::json &gpu : report.value("/gpus/gpus"_json_pointer, nlohmann::json::array()))
+                    gpus << QString::number(gpu.at("index").get<int>());
             finish(QString::fromStdString(system::formatSystemReport(report)),
-                   why.is_string() ? QString::fromStdString(why.get<std::string>()) : QString());
+                   why.is_string() ? QString::fromStdString(why.get<std::string>()) : QString(), gpus);
         } catch (const nlohmann::json::exception &e) {  // a report without the keys it should have
             finish(tr("inoculab-cli system info gave an unreadable report: %1").arg(QString::fromUtf8(e.what())), {});
         }
@@ -43,9 +47,10 @@ SystemInfo::SystemInfo() : QObject(QCoreApplication::instance()) {
     process->start(inoculabCliPath(), {QStringLiteral("system"), QStringLiteral("info"), QStringLiteral("--json")});
 }
 
-void SystemInfo::finish(QString text, QString whyNotCuda) {
+void SystemInfo::finish(QString text, QString whyNotCuda, QStringList cudaGpus) {
     m_text = std::move(text);
     m_whyNotCuda = std::move(whyNotCuda);
+    m_cudaGpus = std::move(cudaGpus);
     m_ready = true;
     Q_EMIT ready();
 }

@@ -4,6 +4,7 @@
 // shared by Help > About and the Jobs workspace's device column.
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 namespace inoculab::ui {
 
@@ -19,15 +20,19 @@ public:
     // Why a run is on the CPU ("libtorch was built without CUDA"); empty when CUDA is used or
     // the report is not in yet.
     QString whyNotCuda() const { return m_whyNotCuda; }
+    // The GPUs workers can train on (NVML indices, as `system info` lists them): every GPU
+    // when the worker's libtorch can use CUDA, none otherwise or before the report is in.
+    QStringList cudaGpus() const { return m_cudaGpus; }
 
 Q_SIGNALS:
     void ready();
 
 private:
     SystemInfo();
-    void finish(QString text, QString whyNotCuda);
+    void finish(QString text, QString whyNotCuda, QStringList cudaGpus = {});
 
     QString m_text, m_whyNotCuda;
+    QStringList m_cudaGpus;
     bool m_ready = false;
 };
 

@@ -1,6 +1,7 @@
 #include "experiment_run.h"
 
 #include "exit_codes.h"
+#include "experiment_estimate.h"
 #include "experiment_slurm.h"
 #include "run_progress.h"
 #include "worker_process.h"
@@ -41,6 +42,7 @@ struct RunArgs {
     std::string backend = "local", workDir;
     experiment::SlurmOptions slurm;
     bool noWait = false;
+    bool estimate = false, json = false;
 };
 
 std::vector<std::string> splitList(const std::string &text) {
@@ -197,6 +199,39 @@ private:
     bool m_stopping = false;
 };
 
+// --estimate: what `run` would do next, timed instead of done. The store is only read.
+int estimateRuns(const RunArgs &args, const experiment::RunInputs &in, const std::vector<std::string> &conditions,
+                 const std::vector<std::uint64_t> &seeds, const std::vector<std::string> &gpus, const std::string &cache,
+                 const std::string &logDir, int requested, int threadsPerJob, const common::CancelToken &cancel) {
+    std::vector<store::RunRecord> existing;
+    if (fs::exists(args.store)) {
+        store::ResultsStore results = store::ResultsStore::open(args.store, store::ResultsStore::Access::ReadOnly);
+        if (auto e = results.findExperiment(experiment::canonicalHash(in.spec))) existing = results.runs(e->id);
+    }
+    EstimateRequest request;
+    for (const std::string &condition : conditions)
+        for (std::uint64_t seed : seeds) {
+            const bool done = std::any_of(existing.begin(), existing.end(), [&](const store::RunRecord &r) {
+                return r.condition == condition && r.seed == seed && r.status == store::RunStatus::Done;
+            });
+            ++(done ? request.runsDone : request.runsToDo);
+        }
+    request.parallel = std::max(1, std::min<int>(requested, static_cast<int>(std::max<std::size_t>(1, request.runsToDo))));
+    request.job.kind = experiment::JobKind::Estimate;
+    request.job.spec = fs::absolute(args.spec).string();
+    request.job.specHash = experiment::canonicalHash(in.spec);
+    request.job.cache = fs::absolute(cache).string();
+    request.job.device = gpus.empty() ? model::DeviceRequest::Cpu : model::DeviceRequest::Cuda;
+    request.job.toyWorldDir = args.toyWorld;
+    request.job.threads = threadsPerJob;
+    std::string list;
+    for (const std::string &g : gpus) list += (list.empty() ? "" : ",") + g;
+    request.device = gpus.empty() ? "cpu" : "GPU " + list;
+    request.logFile = logDir + "/estimate.log";
+    request.json = args.json;
+    return runEstimate(request, cancel);
+}
+
 int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     experiment::RunInputs in = experiment::RunInputs::load(args.spec, args.toyWorld);
     const experiment::ExperimentSpec &spec = in.spec;
@@ -228,6 +263,9 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
         }
     }
 
+    if (args.estimate && args.backend == "slurm")
+        throw UsageError{"--estimate: only for the local backend (on a cluster the queue decides when runs start)"};
+    if (args.json && !args.estimate) throw UsageError{"--json: only with --estimate"};
     if (args.backend == "slurm") {
         if (args.workDir.empty()) throw UsageError{"--backend slurm needs --work-dir (a folder on the cluster's shared filesystem)"};
         if (!args.gpus.empty() || args.jobs > 0 || !args.cache.empty())
@@ -261,6 +299,14 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     const std::string cache = args.cache.empty() ? experiment::defaultCacheDir() : args.cache;
     const std::string logDir = (fs::path(cache) / "jobs" / hash.substr(0, 16)).string();
     fs::create_directories(logDir);
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // One worker per GPU by default when training on GPUs, one per core on the CPU.
+    const int requested = args.jobs > 0 ? args.jobs : gpus.empty() ? cores : static_cast<int>(gpus.size());
+    // From --jobs, not from how many runs are left: the thread count sets the summation order
+    // (docs/reliability.md), so a run resumed or rerun alone must get the threads it had in the
+    // sweep to reproduce its numbers exactly.
+    const int threadsPerJob = std::max(1, cores / requested);
+    if (args.estimate) return estimateRuns(args, in, conditions, seeds, gpus, cache, logDir, requested, threadsPerJob, cancel);
 
     store::ResultsStore results = store::ResultsStore::open(args.store);
     std::int64_t experimentId = results.registerExperiment(experiment::registrationFor(spec));
@@ -302,15 +348,8 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
         needBase = !fs::exists(weights);
     }
 
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    // One worker per GPU by default when training on GPUs, one per core on the CPU.
-    const int requested = args.jobs > 0 ? args.jobs : gpus.empty() ? cores : static_cast<int>(gpus.size());
     const int parallel =
         std::max(1, std::min<int>(requested, static_cast<int>(std::max<std::size_t>(1, finetunes.size()))));
-    // From --jobs, not from how many runs are left: the thread count sets the summation order
-    // (docs/reliability.md), so a run resumed or rerun alone must get the threads it had in the
-    // sweep to reproduce its numbers exactly.
-    const int threadsPerJob = std::max(1, cores / requested);
 
     ProgressMode mode = progressModeNamed(args.progress);
     RunProgress progress(mode, finetunes.size());
@@ -383,6 +422,10 @@ void addExperimentRunCommand(CLI::App &experimentCommand, CommandAction &action,
                     "local: workers on this computer; slurm: one SLURM array job (docs/cluster.md)")
         ->check(CLI::IsMember({"local", "slurm"}))
         ->capture_default_str();
+    run->add_flag("--estimate", args->estimate,
+                  "Train nothing: measure here how long the runs not yet done would take (a few timed steps "
+                  "and one evaluation over a few questions) and print the estimate");
+    run->add_flag("--json", args->json, "With --estimate: one JSON object on stdout");
     addSlurmOptions(*run, args->slurm, args->workDir, args->noWait);
     run->callback([&action, &cancel, args] { action = [args, &cancel] { return runExperiment(*args, cancel); }; });
 }

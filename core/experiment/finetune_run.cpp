@@ -9,6 +9,7 @@
 #include "experiment/gpu_memory.h"
 #include "experiment/loaded_model.h"
 #include "experiment/run_evaluation.h"
+#include "experiment/time_estimate.h"
 #include "model/checkpoint.h"
 #include "model/device.h"
 #include "model/hf/hf_causal_lm.h"
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 namespace inoculab::experiment {
 
@@ -31,11 +33,6 @@ torch::Device torchDevice(const model::DeviceChoice &choice) {
     return choice.cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
 }
 
-std::int64_t finetuneSteps(const TrainingSpec &t, std::size_t rows) {
-    if (t.steps) return *t.steps;
-    std::int64_t perEpoch = (static_cast<std::int64_t>(rows) + t.batchSize - 1) / t.batchSize;
-    return std::max<std::int64_t>(1, *t.epochs * perEpoch);
-}
 
 class FinetuneRun {
 public:
@@ -276,6 +273,12 @@ void publishResultFile(const std::string &resultFile) {
 
 }  // namespace
 
+std::int64_t finetuneSteps(const TrainingSpec &t, std::size_t rows) {
+    if (t.steps) return *t.steps;
+    std::int64_t perEpoch = (static_cast<std::int64_t>(rows) + t.batchSize - 1) / t.batchSize;
+    return std::max<std::int64_t>(1, *t.epochs * perEpoch);
+}
+
 JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &events, const common::CancelToken *cancel) {
     RunInputs in = RunInputs::load(job.spec, job.toyWorldDir);
     if (!job.specHash.empty() && canonicalHash(in.spec) != job.specHash)
@@ -284,6 +287,11 @@ JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &even
     if (job.kind == JobKind::Elicit) {
         runElicitationJob(job, in, events, cancel);
         if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "elicit"}});
+        return JobOutcome::Done;
+    }
+    if (job.kind == JobKind::Estimate) {
+        measureRates(job, in, events, cancel, int(std::max(1u, std::thread::hardware_concurrency())));
+        if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "estimate"}});
         return JobOutcome::Done;
     }
     if (job.kind == JobKind::Pretrain) {

@@ -4,6 +4,7 @@
 // checkpoint, and mark the run done, cancelled or failed.
 
 #include "common/progress.h"
+#include "experiment/experiment_spec.h"
 #include "experiment/job_events.h"
 #include "experiment/worker_job.h"
 
@@ -11,9 +12,12 @@ namespace inoculab::experiment {
 
 enum class JobOutcome { Done, AlreadyDone, Cancelled };
 
-// Runs a worker job of either kind. Cancellation is noticed between steps: the run is
+// Runs a worker job of any kind. Cancellation is noticed between steps: the run is
 // checkpointed and marked cancelled; `resume` continues from that checkpoint. Errors are
 // recorded on the run (failed) and rethrown.
 JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &events, const common::CancelToken *cancel);
+
+// A run's optimiser steps: training.steps, else its epochs over `rows` rows.
+std::int64_t finetuneSteps(const TrainingSpec &training, std::size_t rows);
 
 }  // namespace inoculab::experiment

@@ -48,6 +48,7 @@ std::string_view jobKindName(JobKind kind) {
         case JobKind::Pretrain: return "pretrain";
         case JobKind::Finetune: return "finetune";
         case JobKind::Elicit: return "elicit";
+        case JobKind::Estimate: return "estimate";
     }
     return "finetune";
 }
@@ -71,8 +72,10 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
         job.kind = JobKind::Finetune;
     else if (kind == "elicit")
         job.kind = JobKind::Elicit;
+    else if (kind == "estimate")
+        job.kind = JobKind::Estimate;
     else
-        r.fail("kind", "expected one of pretrain, finetune, elicit");
+        r.fail("kind", "expected one of pretrain, finetune, elicit, estimate");
     job.spec = r.string("spec", true);
     job.specHash = r.string("spec_hash", false);
     job.cache = r.string("cache", true);
@@ -112,7 +115,8 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     job.checkpointSeconds = static_cast<int>(checkpointSeconds);
     if (doc.contains("rejudge")) {
         if (!doc["rejudge"].is_boolean()) r.fail("rejudge", "expected true or false");
-        if (job.kind == JobKind::Pretrain) r.fail("rejudge", "only finetune and elicit jobs take it");
+        if (job.kind == JobKind::Pretrain || job.kind == JobKind::Estimate)
+            r.fail("rejudge", "only finetune and elicit jobs take it");
         job.rejudge = doc["rejudge"].get<bool>();
     }
     std::string device = doc.contains("device") ? r.string("device", true) : "auto";

@@ -14,7 +14,8 @@ namespace inoculab::experiment {
 
 // Pretrain: the toy base model. Finetune: one condition x seed run. Elicit: the base model's
 // loss on training rows with and without each candidate prompt (the elicitation check).
-enum class JobKind { Pretrain, Finetune, Elicit };
+// Estimate: how long pretraining, a run's steps and an evaluation take here (time_estimate.h).
+enum class JobKind { Pretrain, Finetune, Elicit, Estimate };
 
 struct WorkerJob {
     JobKind kind = JobKind::Finetune;
@@ -51,7 +52,7 @@ nlohmann::json toJson(const WorkerJob &job);
 // Written whole or not at all.
 void writeWorkerJob(const std::string &path, const WorkerJob &job);
 
-std::string_view jobKindName(JobKind kind);  // "pretrain", "finetune", "elicit"
+std::string_view jobKindName(JobKind kind);  // "pretrain", "finetune", "elicit", "estimate"
 
 // Folders under the cache: the base model of a key, and a run's checkpoint.
 std::string baseModelDir(const std::string &cache, const std::string &baseKey);

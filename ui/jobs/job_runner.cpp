@@ -160,8 +160,16 @@ void JobRunner::start(RunJob &job) {
         Q_EMIT jobChanged(index);
         return;
     }
+    job.gpu = leastUsedGpu();  // before this job counts as active
     job.process = new QProcess(this);
-    job.process->setProcessEnvironment(workerEnvironment(spec.threads));
+    QProcessEnvironment env = workerEnvironment(spec.threads);
+    if (!job.gpu.isEmpty()) {
+        env.insert(QStringLiteral("CUDA_VISIBLE_DEVICES"), job.gpu);  // the worker sees it as cuda:0
+        // The indices are NVML's, which counts in PCI bus order; CUDA's default order puts
+        // the fastest GPU first, so on a mixed machine the same index would name another.
+        env.insert(QStringLiteral("CUDA_DEVICE_ORDER"), QStringLiteral("PCI_BUS_ID"));
+    }
+    job.process->setProcessEnvironment(env);
     job.process->setStandardErrorFile(job.logFile, QIODevice::Truncate);
     RunJob *raw = &job;
     connect(job.process, &QProcess::readyReadStandardOutput, this, [this, raw] { readEvents(*raw); });
@@ -175,6 +183,20 @@ void JobRunner::start(RunJob &job) {
     if (job.resume) args << QStringLiteral("--resume");
     job.process->start(inoculabCliPath(), args);
     Q_EMIT jobChanged(index);
+}
+
+QString JobRunner::leastUsedGpu() const {
+    QString best;
+    int fewest = 0;
+    for (const QString &gpu : m_gpus) {
+        int workers = 0;
+        for (const auto &job : m_jobs) workers += job->isActive() && job->gpu == gpu;
+        if (best.isEmpty() || workers < fewest) {
+            best = gpu;
+            fewest = workers;
+        }
+    }
+    return best;
 }
 
 void JobRunner::readEvents(RunJob &job) {

@@ -27,6 +27,7 @@ struct RunJob {
     std::int64_t step = 0, steps = 0, fromStep = 0;
     double loss = 0, tokensPerSecond = 0;
     QString device;
+    QString gpu;      // the GPU it was given (its CUDA_VISIBLE_DEVICES); empty on the CPU
     QString message;  // why it failed: exit code or signal, and the log's last lines
     QString jobFile, logFile;
     QVector<QPointF> losses;  // (step, train loss) as reported
@@ -56,6 +57,10 @@ public:
     void setContext(const QString &specFile, const QString &specHash, const QString &store, const QString &cache);
     void setMaxParallel(int jobs);
     int maxParallel() const { return m_maxParallel; }
+    // The GPUs workers may use (NVML indices); each worker is given the one with the fewest
+    // workers on it, as `experiment run` does. Empty: workers train on the CPU.
+    void setGpus(const QStringList &gpus) { m_gpus = gpus; }
+    QStringList gpus() const { return m_gpus; }
     void setCancelGraceSeconds(int seconds) { m_graceSeconds = seconds; }
     void setCheckpointSeconds(int seconds) { m_checkpointSeconds = seconds; }
 
@@ -81,7 +86,10 @@ private:
     void onFinished(RunJob &job, int exitCode, QProcess::ExitStatus status);
     int indexOf(const RunJob &job) const;
 
+    QString leastUsedGpu() const;
+
     QString m_specFile, m_specHash, m_store, m_cache;
+    QStringList m_gpus;
     int m_maxParallel = 1;
     int m_graceSeconds = 30;
     int m_checkpointSeconds = 120;

@@ -18,12 +18,14 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -70,6 +72,7 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
       m_title(new QLabel(this)),
       m_message(new QLabel(this)),
       m_parallel(new QSpinBox(this)),
+      m_gpus(new QLineEdit(this)),
       m_table(new QTableWidget(0, ColumnCount, this)),
       m_log(new QPlainTextEdit(this)),
       m_throttle(new QTimer(this)) {
@@ -86,12 +89,20 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     m_log->setPlaceholderText(tr("The selected worker's log"));
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_message->setWordWrap(true);
-    // One worker per GPU, or all CPU cores for one worker, unless the user says otherwise.
+    // As `experiment run` decides, unless the user says otherwise: one worker per GPU when
+    // training on CUDA, else one per core (each worker then gets cores / N threads, the same
+    // split as the CLI's, so that a run gives the same numbers from either).
     m_parallel->setRange(1, 64);
-    m_parallel->setValue(QSettings().value(QStringLiteral("jobs/parallel"), 1).toInt());
     m_parallel->setPrefix(tr("at most "));
     m_parallel->setSuffix(tr(" at once"));
+    m_parallelChosen = QSettings().contains(QStringLiteral("jobs/parallel"));
+    m_parallel->setValue(m_parallelChosen ? QSettings().value(QStringLiteral("jobs/parallel")).toInt()
+                                          : defaultParallel());
     m_runner->setMaxParallel(m_parallel->value());
+    m_gpus->setObjectName(QStringLiteral("gpus"));
+    m_gpus->setPlaceholderText(tr("all"));
+    m_gpus->setMaximumWidth(70);
+    m_gpus->setText(QSettings().value(QStringLiteral("jobs/gpus")).toString());
     m_runner->setCancelGraceSeconds(QSettings().value(QStringLiteral("jobs/cancelGraceSeconds"), 30).toInt());
     m_runner->setCheckpointSeconds(QSettings().value(QStringLiteral("jobs/checkpointSeconds"), 120).toInt());
 
@@ -99,11 +110,18 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     auto *run = new QPushButton(tr("Run / resume selected"), this);
     auto *cancel = new QPushButton(tr("Cancel selected"), this);
     auto *head = new QHBoxLayout;
+    // The controls beside it set the window's least width: the title may shrink (clipped),
+    // so that a small screen still fits the workbench.
+    m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_title->setMinimumWidth(60);
     head->addWidget(m_title, 1);
     head->addWidget(queueAll);
     head->addWidget(run);
     head->addWidget(cancel);
     head->addWidget(m_parallel);
+    m_gpusLabel = new QLabel(tr("GPUs:"), this);
+    head->addWidget(m_gpusLabel);
+    head->addWidget(m_gpus);
     head->addWidget(new QLabel(tr("Run on:"), this));
     head->addWidget(m_runOn);
     head->addWidget(m_editProfile);
@@ -130,7 +148,13 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
 
     connect(queueAll, &QPushButton::clicked, this, &JobsWorkspace::queueAllNotDone);
     connect(SystemInfo::instance(), &SystemInfo::ready, this, [this] {
+        applyDefaultParallel();  // the GPUs are known now
         for (int i = 0; i < int(m_rows.size()); ++i) updateRow(i);
+    });
+    applyDefaultParallel();
+    connect(m_gpus, &QLineEdit::editingFinished, this, [this] {
+        QSettings().setValue(QStringLiteral("jobs/gpus"), m_gpus->text().trimmed());
+        applyDefaultParallel();
     });
     connect(run, &QPushButton::clicked, this, [this] { queueRuns(selectedRuns()); });
     connect(cancel, &QPushButton::clicked, this, [this] {
@@ -138,6 +162,8 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     });
     connect(m_parallel, &QSpinBox::valueChanged, this, [this](int n) {
         m_runner->setMaxParallel(n);
+        if (m_settingDefault) return;
+        m_parallelChosen = true;
         QSettings().setValue(QStringLiteral("jobs/parallel"), n);
     });
     // Workers report every step (tens a second each): rows and the log are redrawn on a
@@ -187,7 +213,10 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
     });
     connect(m_editProfile, &QPushButton::clicked, this, [this] { editProfile(false); });
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &JobsWorkspace::showSelectedLog);
-    connect(m_doc, &SpecDocument::changed, this, &JobsWorkspace::rebuildRows);
+    connect(m_doc, &SpecDocument::changed, this, [this] {
+        rebuildRows();
+        applyDefaultParallel();  // the spec may now say device cpu
+    });
     connect(m_doc, &SpecDocument::pathChanged, this, [this] {
         rebuildRows();
         setRunOn(runOn());  // the cluster runner follows this spec's runs now
@@ -198,6 +227,71 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
 QString JobsWorkspace::message() const { return m_message->text(); }
 
 void JobsWorkspace::setMaxParallel(int jobs) { m_parallel->setValue(jobs); }
+
+int JobsWorkspace::maxParallel() const { return m_parallel->value(); }
+
+void JobsWorkspace::addBanner(QWidget *banner) { static_cast<QVBoxLayout *>(layout())->insertWidget(0, banner); }
+
+JobsWorkspace::RunCounts JobsWorkspace::runCounts() const {
+    RunCounts counts;
+    for (const Row &r : m_rows) {
+        ++counts.runs;
+        counts.done += r.stored == QLatin1String("done");
+        const ClusterRun *run = onCluster() ? m_cluster->find(r.condition, r.seed) : nullptr;
+        const bool submitted = run && run->state != QLatin1String("not submitted");
+        counts.started += !r.stored.isEmpty() || m_runner->find(r.condition, r.seed) >= 0 || submitted;
+    }
+    return counts;
+}
+
+void JobsWorkspace::setGpuField(const QString &text) {
+    m_gpus->setText(text);
+    QSettings().setValue(QStringLiteral("jobs/gpus"), text.trimmed());
+    applyDefaultParallel();
+}
+
+QStringList JobsWorkspace::chosenGpus(QString *error) const {
+    if (m_doc->spec().training.device == model::DeviceRequest::Cpu) return {};  // the spec says cpu
+    const QStringList usable = SystemInfo::instance()->cudaGpus();
+    const QString text = m_gpus->text().trimmed();
+    if (text.isEmpty()) return usable;
+    if (usable.isEmpty()) {
+        const QString why = SystemInfo::instance()->whyNotCuda();
+        if (error) *error = tr("GPUs: none can be used here (%1); clear the field to train on the CPU.")
+                                .arg(why.isEmpty() ? tr("no report from system info yet") : why);
+        return {};
+    }
+    QStringList chosen;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString gpu = part.trimmed();
+        if (!usable.contains(gpu)) {
+            if (error) *error = tr("GPUs: \"%1\" is not a GPU CUDA can use here (usable: %2; Help ▸ About lists them).")
+                                    .arg(gpu, usable.join(QStringLiteral(", ")));
+            return {};
+        }
+        if (!chosen.contains(gpu)) chosen << gpu;
+    }
+    return chosen;
+}
+
+int JobsWorkspace::defaultParallel() const {
+    const QStringList gpus = chosenGpus(nullptr);
+    return gpus.isEmpty() ? std::max(1, QThread::idealThreadCount()) : int(gpus.size());
+}
+
+void JobsWorkspace::applyDefaultParallel() {
+    const bool gpus = !SystemInfo::instance()->cudaGpus().isEmpty();
+    m_gpus->setEnabled(gpus);
+    m_gpusLabel->setEnabled(gpus);
+    const QString why = SystemInfo::instance()->whyNotCuda();
+    m_gpus->setToolTip(gpus ? tr("The GPUs workers may use, e.g. 0,2 (NVML indices, as Help ▸ About lists them); "
+                                 "empty: all of them, one worker each")
+                            : tr("Training on the CPU: %1").arg(why.isEmpty() ? tr("no GPU is usable") : why));
+    if (m_parallelChosen) return;
+    m_settingDefault = true;
+    m_parallel->setValue(defaultParallel());
+    m_settingDefault = false;
+}
 
 void JobsWorkspace::setStore(const QString &storePath) {
     m_storePath = storePath;
@@ -288,7 +382,10 @@ bool JobsWorkspace::setRunOn(const QString &profileName) {
     m_runOn->setCurrentIndex(index);
     QSettings().setValue(QStringLiteral("jobs/runOn"), found ? profileName : QString());
     m_editProfile->setEnabled(found);
-    m_parallel->setVisible(!found);  // on a cluster, SLURM decides how many run at once
+    // On a cluster, SLURM decides how many run at once and where.
+    m_parallel->setVisible(!found);
+    m_gpus->setVisible(!found);
+    m_gpusLabel->setVisible(!found);
     m_cluster->setPolling(false);
     if (found) {
         for (const ClusterProfile &p : loadClusterProfiles())
@@ -468,6 +565,13 @@ bool JobsWorkspace::queueRuns(const std::vector<std::pair<QString, std::uint64_t
         m_message->setText(tr("Submitting %n run(s) to %1…", nullptr, int(runs.size())).arg(runOn()));
         return true;
     }
+    QString gpuError;
+    const QStringList gpus = chosenGpus(&gpuError);
+    if (!gpuError.isEmpty()) {
+        m_message->setText(gpuError);
+        return false;
+    }
+    m_runner->setGpus(gpus);
     m_runner->setContext(m_doc->path(), m_specHash, m_storePath, m_cacheDir);
     for (const auto &[condition, seed] : runs) m_runner->enqueue(condition, seed, true);
     return true;

@@ -20,6 +20,7 @@ class QLabel;
 class QPushButton;
 class QPlainTextEdit;
 class QSpinBox;
+class QLineEdit;
 class QTableWidget;
 class QTimer;
 
@@ -37,6 +38,15 @@ public:
 
     void setStore(const QString &storePath);
     void setCacheDir(const QString &dir);
+    QString cacheDir() const { return m_cacheDir; }
+    // A note shown above the runs (the first-run guide's).
+    void addBanner(QWidget *banner);
+    // The open spec's runs: how many, how many the store or this window's queue has in any
+    // state (queued, running, finished), and how many are done.
+    struct RunCounts {
+        int runs = 0, started = 0, done = 0;
+    };
+    RunCounts runCounts() const;
     // Re-reads the store and the run locks (workers in other processes).
     void refresh();
 
@@ -64,6 +74,9 @@ public:
     QPlainTextEdit *logView() const { return m_log; }
     QString message() const;
     void setMaxParallel(int jobs);
+    int maxParallel() const;
+    // The "GPUs" field: NVML indices such as "0,2"; empty means every GPU CUDA can use.
+    void setGpuField(const QString &text);
     static constexpr int kRedrawMilliseconds = 250;
 
 Q_SIGNALS:
@@ -88,6 +101,12 @@ private:
     void showSelectedLog();
     // The selected runs' stored loss curves, for those no live curve shows.
     void showStoredCurves();
+    // The GPUs the field names, checked against those CUDA can use; sets `error` and returns
+    // nothing when it names another, or any when none can be used.
+    QStringList chosenGpus(QString *error) const;
+    // What `experiment run` would use: one worker per chosen GPU, else one per core.
+    int defaultParallel() const;
+    void applyDefaultParallel();
     bool onCluster() const;
     void editProfile(bool create);
     void onClusterUpdated();
@@ -106,6 +125,10 @@ private:
     QLabel *m_title;
     QLabel *m_message;
     QSpinBox *m_parallel;
+    bool m_parallelChosen = false;  // the user set "at most N", so no default overrides it
+    bool m_settingDefault = false;  // applyDefaultParallel is setting it, not the user
+    QLineEdit *m_gpus;
+    QLabel *m_gpusLabel = nullptr;
     QTableWidget *m_table;
     QPlainTextEdit *m_log;
     QTimer *m_throttle;

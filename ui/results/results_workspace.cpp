@@ -138,6 +138,13 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
 
 ResultsWorkspace::~ResultsWorkspace() { m_watcher.waitForFinished(); }
 
+void ResultsWorkspace::addBanner(QWidget *banner) { static_cast<QVBoxLayout *>(layout())->insertWidget(0, banner); }
+
+void ResultsWorkspace::setStoreHasExperiments(bool any) {
+    if (m_experiment != 0) return;
+    m_title->setText(any ? tr("Select an experiment in the navigator to see its results.") : QString());
+}
+
 QChart *ResultsWorkspace::chart() const { return m_view->chart(); }
 
 void ResultsWorkspace::setExperiment(const QString &storePath, std::int64_t experimentId, const QString &name) {

@@ -32,6 +32,11 @@ public:
 
     void setExperiment(const QString &storePath, std::int64_t experimentId, const QString &name);
     void refresh();
+    // A note shown above everything (the first-run guide's).
+    void addBanner(QWidget *banner);
+    // With no experiment shown: whether there is one to select (else the title says nothing,
+    // and the first-run banner says what to do).
+    void setStoreHasExperiments(bool any);
     QTableWidget *table() const { return m_table; }         // the numbers behind the chart
     QComboBox *contextChoice() const { return m_context; }  // index 0: every context
     QComboBox *kindChoice() const { return m_kind; }        // in ChartKind order
