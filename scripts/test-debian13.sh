@@ -14,7 +14,7 @@
 # instead of `make test` (e.g. `bash` for a shell, or `cmake --build build -- -k 0`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-root_dir=${DEBIAN13_ROOT:-$here/build/debian13/root}
+root_dir=$(realpath -m "${DEBIAN13_ROOT:-$here/build/debian13/root}")
 mirror=${DEBIAN13_MIRROR:-http://deb.debian.org/debian}
 jobs=${JOBS:-$(nproc)}
 
@@ -32,15 +32,32 @@ if [ ! -x "$root_dir/usr/bin/apt-get" ]; then
   mv "$root_dir.partial" "$root_dir"
   echo "== Debian 13 root ready after $(elapsed)"
 fi
+# The host's network settings: its DNS and host names, and the certificate authorities it trusts (npm's
+# registry is reached over HTTPS, perhaps through a proxy with its own authority).
 cp /etc/resolv.conf "$root_dir/etc/resolv.conf"
+cp /etc/hosts "$root_dir/etc/hosts"  # the SLURM test cluster's node is this host, by name
+host_ca=/etc/ssl/certs/ca-certificates.crt
+[ -f "$host_ca" ] && cp "$host_ca" "$root_dir/etc/ssl/host-ca-certificates.crt"
 
 # Kernel file systems for the build and the suite (the SLURM tests start daemons, torch
 # reads /proc and /sys). The host's /dev is not bound in: the root keeps the device nodes
 # debootstrap made, so that deleting build/ can never reach the host's devices. Unmounted
 # on every exit, innermost first (and `make clean` refuses while anything is mounted).
 mounted=()
+# Daemons a test left running inside the root (its processes see the root as /) go first.
+stop_processes_inside() {
+  local proc pids=()
+  for proc in /proc/[0-9]*; do
+    [ "$(readlink "$proc/root" 2>/dev/null)" = "$root_dir" ] && pids+=("${proc#/proc/}")
+  done
+  [ ${#pids[@]} -eq 0 ] && return
+  kill "${pids[@]}" 2>/dev/null || true
+  sleep 2
+  kill -9 "${pids[@]}" 2>/dev/null || true
+}
 cleanup() {
   local i
+  stop_processes_inside
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
@@ -68,6 +85,7 @@ find "$root_dir/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 
 inside() {
   chroot "$root_dir" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca-certificates.crt \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 if [ $# -gt 0 ]; then

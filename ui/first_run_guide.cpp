@@ -37,11 +37,12 @@ FirstRunGuide::FirstRunGuide(QObject *parent) : QObject(parent) {
 }
 
 FirstRunGuide::~FirstRunGuide() {
-    if (m_process) {
-        m_process->disconnect(this);
-        m_process->kill();
-        m_process->waitForFinished(2000);
-    }
+    if (!m_process) return;
+    // SIGTERM, so the CLI stops its estimate worker too (SIGKILL would leave that running).
+    m_process->disconnect(this);
+    m_process->terminate();
+    if (!m_process->waitForFinished(3000)) m_process->kill();
+    m_process->waitForFinished(1000);
 }
 
 QWidget *FirstRunGuide::makeBanner(const QString &name, QLabel *&label, QPushButton *&button) {
@@ -76,10 +77,10 @@ void FirstRunGuide::update(const State &state) {
 }
 
 void FirstRunGuide::startEstimate() {
-    if (m_process) {
+    if (m_process) {  // measuring for settings that changed since
         m_process->disconnect(this);
-        m_process->kill();
-        m_process->deleteLater();
+        m_process->terminate();
+        connect(m_process, &QProcess::finished, m_process, &QObject::deleteLater);
     }
     m_estimateReady = false;
     m_estimateError.clear();

@@ -9,7 +9,6 @@
 #include "store/results_store.h"
 
 #include <CLI/CLI.hpp>
-#include <poll.h>
 
 #include <algorithm>
 #include <cmath>
@@ -130,25 +129,17 @@ int runElicit(const ElicitArgs &args, const common::CancelToken &cancel) {
     experiment::writeWorkerJob(jobFile, job);
     WorkerProcess worker({"--job", jobFile, "--progress", "jsonl"}, dir + "/elicit.log", workerThreadEnv(job.threads));
     bool stopping = false;
-    while (!worker.finishedOutput()) {
-        if (cancel.isCancelled() && !stopping) worker.terminate(), stopping = true;
-        pollfd fd{worker.stdoutFd(), POLLIN, 0};
-        ::poll(&fd, 1, 100);
-        for (const std::string &line : worker.readLines()) {
-            json event = json::parse(line, nullptr, false);
-            if (!event.is_object()) continue;
-            const std::string kind = event.value("event", "");
-            std::size_t index = event.value("index", std::size_t(0));
-            if (kind == "elicitation" && index < candidates.size()) candidates[index].loss = event;
-            if (kind == "elicitation_traits" && index < candidates.size()) candidates[index].traits = event["traits"];
-            if (kind == "start" && event.value("kind", "") == "pretrain" && !args.json)
-                std::cerr << "pretraining the toy base model (cached for later checks)\n";
-            if (kind == "start" && event.value("kind", "") == "elicit_traits" && !args.json)
-                std::cerr << "sampling " << event["questions"] << " questions x "
-                          << event["samples_per_question"] << " answers in " << event["arms"] << " arms\n";
-        }
-    }
-    const int code = worker.wait();
+    const int code = worker.followEvents(cancel, [&](json &event) {
+        const std::string kind = event.value("event", "");
+        std::size_t index = event.value("index", std::size_t(0));
+        if (kind == "elicitation" && index < candidates.size()) candidates[index].loss = event;
+        if (kind == "elicitation_traits" && index < candidates.size()) candidates[index].traits = event["traits"];
+        if (kind == "start" && event.value("kind", "") == "pretrain" && !args.json)
+            std::cerr << "pretraining the toy base model (cached for later checks)\n";
+        if (kind == "start" && event.value("kind", "") == "elicit_traits" && !args.json)
+            std::cerr << "sampling " << event["questions"] << " questions x " << event["samples_per_question"]
+                      << " answers in " << event["arms"] << " arms\n";
+    }, stopping);
     if (code == 4 || stopping) throw common::Cancelled();
     if (code != 0) {
         std::cerr << "inoculab-cli: the elicitation check failed (worker exit code " << code << "; log "

@@ -6,7 +6,6 @@
 #include "common/input_error.h"
 
 #include <nlohmann/json.hpp>
-#include <poll.h>
 
 #include <cmath>
 #include <cstdio>
@@ -38,16 +37,9 @@ int runEstimate(const EstimateRequest &request, const common::CancelToken &cance
     WorkerProcess worker({"--job", jobFile, "--progress", "jsonl"}, request.logFile, workerThreadEnv(cores));
     json measured;
     bool stopping = false;
-    while (!worker.finishedOutput()) {
-        if (cancel.isCancelled() && !stopping) worker.terminate(), stopping = true;
-        pollfd fd{worker.stdoutFd(), POLLIN, 0};
-        ::poll(&fd, 1, 100);
-        for (const std::string &line : worker.readLines()) {
-            json event = json::parse(line, nullptr, false);
-            if (event.is_object() && event.value("event", "") == "estimate") measured = std::move(event);
-        }
-    }
-    const int code = worker.wait();
+    const int code = worker.followEvents(cancel, [&measured](json &event) {
+        if (event.value("event", "") == "estimate") measured = std::move(event);
+    }, stopping);
     if (code == 4 || stopping) throw common::Cancelled();
     if (code != 0 || !measured.is_object()) {
         std::cerr << "inoculab-cli: the estimate failed (worker exit code " << code << "; log " << worker.logFile()

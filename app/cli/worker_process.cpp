@@ -1,6 +1,7 @@
 #include "worker_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -130,6 +131,21 @@ int WorkerProcess::wait() {
     }
     m_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return *m_status;
+}
+
+int WorkerProcess::followEvents(const common::CancelToken &cancel,
+                                const std::function<void(nlohmann::json &)> &onEvent, bool &stopped) {
+    stopped = false;
+    while (!finishedOutput()) {
+        if (cancel.isCancelled() && !stopped) terminate(), stopped = true;
+        pollfd fd{stdoutFd(), POLLIN, 0};
+        ::poll(&fd, 1, 100);
+        for (const std::string &line : readLines()) {
+            nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+            if (event.is_object()) onEvent(event);
+        }
+    }
+    return wait();
 }
 
 void WorkerProcess::terminate() {

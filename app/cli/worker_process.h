@@ -2,8 +2,12 @@
 // A running `inoculab-worker` child: its stdout (JSON progress lines) comes back through a
 // pipe, its stderr goes to a log file, and it can be asked to stop (SIGTERM: it checkpoints).
 
+#include "common/progress.h"
+
+#include <nlohmann/json.hpp>
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +40,11 @@ public:
     // Waits for the exit status once output has ended: the exit code, or 128 + signal.
     int wait();
     void terminate();  // SIGTERM
+    // Reads the worker's JSON events until its output ends, each object to `onEvent`; asks it
+    // to stop (SIGTERM: it checkpoints) once `cancel` is set, and then sets `stopped`. Returns
+    // its exit status, as wait().
+    int followEvents(const common::CancelToken &cancel, const std::function<void(nlohmann::json &)> &onEvent,
+                     bool &stopped);
     const std::string &logFile() const { return m_log; }
     // The last lines of the log, for error reports.
     std::string logTail(std::size_t lines) const;

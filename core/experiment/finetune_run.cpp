@@ -94,18 +94,7 @@ private:
         auto rows = std::make_shared<train::TokenizedDataset>(train::tokenizeConversations(
             conditionRows(baseTrainingRows(m_in), m_condition), maxLength, *m_model.tokenizer));
         if (rows->rows.empty()) throw common::InputError(m_in.specFile, 0, "train_data: no row has an answer to learn");
-        train::TrainSettings settings;
-        settings.steps = finetuneSteps(t, rows->rows.size());
-        settings.batchSize = t.batchSize;
-        const OptimizerChoice optimizer = optimizerFor(m_in.spec);
-        settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, settings.steps, optimizer.finalLrRatio,
-                             optimizer.transformersSchedule};
-        settings.beta1 = optimizer.beta1;
-        settings.beta2 = optimizer.beta2;
-        settings.epsilon = optimizer.epsilon;
-        settings.weightDecay = optimizer.weightDecay;
-        settings.clipNorm = optimizer.maxGradNorm;
-        settings.seed = m_job.seed;
+        train::TrainSettings settings = finetuneSettings(m_in.spec, finetuneSteps(t, rows->rows.size()), m_job.seed);
         // On a GPU, checked against its free memory first: a run that cannot fit is refused here.
         const ForwardRows forward = forwardRowsFor(t, *m_model.model, *rows, choice);
         settings.rowsPerForward = forward.rows;
@@ -272,6 +261,23 @@ void publishResultFile(const std::string &resultFile) {
 }
 
 }  // namespace
+
+train::TrainSettings finetuneSettings(const ExperimentSpec &spec, std::int64_t steps, std::uint64_t seed) {
+    const TrainingSpec &t = spec.training;
+    const OptimizerChoice optimizer = optimizerFor(spec);
+    train::TrainSettings settings;
+    settings.steps = steps;
+    settings.batchSize = t.batchSize;
+    settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, steps, optimizer.finalLrRatio,
+                         optimizer.transformersSchedule};
+    settings.beta1 = optimizer.beta1;
+    settings.beta2 = optimizer.beta2;
+    settings.epsilon = optimizer.epsilon;
+    settings.weightDecay = optimizer.weightDecay;
+    settings.clipNorm = optimizer.maxGradNorm;
+    settings.seed = seed;
+    return settings;
+}
 
 std::int64_t finetuneSteps(const TrainingSpec &t, std::size_t rows) {
     if (t.steps) return *t.steps;

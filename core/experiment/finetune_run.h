@@ -8,6 +8,10 @@
 #include "experiment/job_events.h"
 #include "experiment/worker_job.h"
 
+namespace inoculab::train {
+struct TrainSettings;  // train/trainer.h
+}
+
 namespace inoculab::experiment {
 
 enum class JobOutcome { Done, AlreadyDone, Cancelled };
@@ -19,5 +23,8 @@ JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &even
 
 // A run's optimiser steps: training.steps, else its epochs over `rows` rows.
 std::int64_t finetuneSteps(const TrainingSpec &training, std::size_t rows);
+// A run's optimiser and schedule as the spec states them (optimizerFor), over `steps` steps
+// with the data order of `seed`; rows per forward pass are the caller's (a device choice).
+train::TrainSettings finetuneSettings(const ExperimentSpec &spec, std::int64_t steps, std::uint64_t seed);
 
 }  // namespace inoculab::experiment

@@ -145,7 +145,12 @@ public:
                 lineStart = i + 1;
             }
         }
-        m_problems.addSyntax(line, at - lineStart + 1, syntaxReason(error.what()));
+        // Our own words for an empty file: nlohmann's differ between releases (3.11.3: "attempting
+        // to parse an empty input").
+        const bool empty = m_text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+        m_problems.addSyntax(line, at - lineStart + 1,
+                             empty ? "invalid JSON: unexpected end of input (the file is empty)"
+                                   : syntaxReason(error.what()));
         return false;
     }
 

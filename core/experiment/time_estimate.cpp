@@ -147,15 +147,7 @@ MeasuredRates measureRates(const WorkerJob &job, const RunInputs &in, const Even
     if (rows->rows.empty()) throw common::InputError(in.specFile, 0, "train_data: no row has an answer to learn");
     rates.finetuneSteps = finetuneSteps(t, rows->rows.size());
     rates.evaluationsPerRun = evaluationsPerRun(rates.finetuneSteps, spec.evaluation.everySteps);
-    const OptimizerChoice optimizer = optimizerFor(spec);
-    train::TrainSettings settings;
-    settings.batchSize = t.batchSize;
-    settings.schedule = {t.schedule, t.learningRate, t.warmupSteps, rates.finetuneSteps, optimizer.finalLrRatio,
-                         optimizer.transformersSchedule};
-    settings.beta1 = optimizer.beta1;
-    settings.beta2 = optimizer.beta2;
-    settings.weightDecay = optimizer.weightDecay;
-    settings.clipNorm = optimizer.maxGradNorm;
+    train::TrainSettings settings = finetuneSettings(spec, rates.finetuneSteps, 0);
     settings.rowsPerForward = forwardRowsFor(t, *base.model, *rows, choice).rows;
     rates.finetuneSecondsPerStep = secondsPerStep(base.model, rows, settings, device, cancel);
 
