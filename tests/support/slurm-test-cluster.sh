@@ -81,6 +81,14 @@ KillWait=15
 NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
+# No cgroups here either: from Slurm 23.11 on slurmd initialises a cgroup plugin at start
+# whatever the proctrack and task plugins, and stops when /sys/fs/cgroup is not mounted (a
+# chroot, such as make test-debian13's); `disabled` is the value those releases know for none.
+# Slurm 22.05 (Debian 12) neither needs nor knows it.
+version=$(slurmd -V | awk '{print $2}')
+if [ "$(printf '%s\n' "$version" 23.11 | sort -V | head -n 1)" = 23.11 ]; then
+    echo "CgroupPlugin=disabled" > "$dir/cgroup.conf"
+fi
 export SLURM_CONF="$dir/slurm.conf"
 slurmctld -i
 slurmd
