@@ -39,11 +39,6 @@ cp /etc/hosts "$root_dir/etc/hosts"  # the SLURM test cluster's node is this hos
 host_ca=/etc/ssl/certs/ca-certificates.crt
 [ -f "$host_ca" ] && cp "$host_ca" "$root_dir/etc/ssl/host-ca-certificates.crt"
 
-# Kernel file systems for the build and the suite (the SLURM tests start daemons, torch
-# reads /proc and /sys). The host's /dev is not bound in: the root keeps the device nodes
-# debootstrap made, so that deleting build/ can never reach the host's devices. Unmounted
-# on every exit, innermost first (and `make clean` refuses while anything is mounted).
-mounted=()
 # Daemons a test left running inside the root (its processes see the root as /) go first.
 stop_processes_inside() {
   local proc pids=()
@@ -55,10 +50,12 @@ stop_processes_inside() {
   sleep 2
   kill -9 "${pids[@]}" 2>/dev/null || true
 }
+# Every mount under the root goes, innermost first: also one an earlier, interrupted run left.
 cleanup() {
-  local i
+  local target
   stop_processes_inside
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
+  awk -v root="$root_dir/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r target; do umount -l "$target" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 mount_in() {  # mount_in TARGET MOUNT-ARGS...
@@ -67,8 +64,11 @@ mount_in() {  # mount_in TARGET MOUNT-ARGS...
   mkdir -p "$target"
   mountpoint -q "$target" && return
   mount "$@" "$target"
-  mounted+=("$target")
 }
+# Kernel file systems for the build and the suite (the SLURM tests start daemons, torch
+# reads /proc and /sys). The host's /dev is not bound in: the root keeps the device nodes
+# debootstrap made, so that deleting build/ can never reach the host's devices. Unmounted
+# on every exit (and `make clean` refuses while anything is mounted).
 mount_in /proc -t proc proc
 mount_in /sys -t sysfs sysfs
 mount_in /dev/pts -t devpts -o newinstance,ptmxmode=0666 devpts
