@@ -24,6 +24,10 @@ QString aboutMinutes(double seconds) {
 
 QString runs(int n) { return n == 1 ? QObject::tr("1 run") : QObject::tr("%1 runs").arg(n); }
 
+bool canTrain(const FirstRunGuide::State &s) { return !s.specPath.isEmpty() && !s.storePath.isEmpty() && s.runs > 0; }
+// Nothing of the experiment has begun: the banners' first-run state.
+bool untouched(const FirstRunGuide::State &s) { return canTrain(s) && s.done == 0 && s.started == 0; }
+
 }  // namespace
 
 FirstRunGuide::FirstRunGuide(QObject *parent) : QObject(parent) {
@@ -65,11 +69,9 @@ QWidget *FirstRunGuide::makeBanner(const QString &name, QLabel *&label, QPushBut
 
 void FirstRunGuide::update(const State &state) {
     m_state = state;
-    const bool empty = !state.specPath.isEmpty() && !state.storePath.isEmpty() && state.runs > 0 && state.done == 0 &&
-                       state.started == 0;
     const QString key = QStringList{state.specPath, state.storePath, state.cacheDir, QString::number(state.parallel)}
                             .join(QLatin1Char('\n'));
-    if (empty && key != m_estimateKey) {
+    if (untouched(state) && key != m_estimateKey) {
         m_estimateKey = key;
         startEstimate();
     }
@@ -111,7 +113,6 @@ void FirstRunGuide::startEstimate() {
                              : QString());
         }
         redraw();
-        Q_EMIT estimateChanged();
     });
     connect(process, &QProcess::errorOccurred, this, [this, process](QProcess::ProcessError error) {
         if (error != QProcess::FailedToStart) return;
@@ -120,7 +121,6 @@ void FirstRunGuide::startEstimate() {
         m_estimateReady = true;
         m_estimateError = tr("cannot start %1").arg(inoculabCliPath());
         redraw();
-        Q_EMIT estimateChanged();
     });
     process->start(inoculabCliPath(), args);
 }
@@ -137,8 +137,7 @@ QString FirstRunGuide::navigatorText() const { return m_navigatorLabel->text(); 
 
 void FirstRunGuide::redraw() {
     const State &s = m_state;
-    const bool canTrain = !s.specPath.isEmpty() && !s.storePath.isEmpty() && s.runs > 0;
-    const bool untouched = canTrain && s.done == 0 && s.started == 0;
+    const bool fresh = untouched(s);
     const QString name = s.specName.toHtmlEscaped();
     const QString detail = m_estimateReady && m_estimateError.isEmpty()
                                ? QStringLiteral("<br><small>%1</small>").arg(m_estimateDetail.toHtmlEscaped())
@@ -147,7 +146,7 @@ void FirstRunGuide::redraw() {
     for (QPushButton *button : {m_navigatorButton, m_resultsButton, m_jobsButton}) button->setText(train);
 
     m_resultsLabel->setText(
-        untouched ? tr("<b>No results yet for %1.</b> Train its %2 here, %3 at a time: %4.")
+        fresh ? tr("<b>No results yet for %1.</b> Train its %2 here, %3 at a time: %4.")
                             .arg(name, runs(s.runs))
                             .arg(s.parallel)
                             .arg(estimateText()) +
@@ -157,8 +156,8 @@ void FirstRunGuide::redraw() {
                         .arg(name)
                         .arg(s.started)
                         .arg(runs(s.runs)));
-    m_resultsButton->setVisible(untouched);
-    m_results->setVisible(canTrain && s.done == 0);
+    m_resultsButton->setVisible(fresh);
+    m_results->setVisible(canTrain(s) && s.done == 0);
 
     m_jobsLabel->setText(tr("<b>None of the %1 of %2 has started.</b> Train them on this computer, at most %3 at "
                             "once: %4.")
@@ -166,12 +165,12 @@ void FirstRunGuide::redraw() {
                              .arg(s.parallel)
                              .arg(estimateText()) +
                          detail);
-    m_jobs->setVisible(untouched);
+    m_jobs->setVisible(fresh);
 
     m_navigatorLabel->setText(
         tr("<b>This store holds no experiments yet.</b> %1 is open: train its %2 and they appear here.")
             .arg(name, runs(s.runs)));
-    m_navigator->setVisible(untouched && !s.storeHasExperiments);
+    m_navigator->setVisible(fresh && !s.storeHasExperiments);
 }
 
 }  // namespace inoculab::ui

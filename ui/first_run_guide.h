@@ -43,7 +43,6 @@ public:
 
 Q_SIGNALS:
     void trainRequested();     // a banner's button: queue every run not done
-    void estimateChanged();
 
 private:
     QWidget *makeBanner(const QString &name, QLabel *&label, QPushButton *&button);

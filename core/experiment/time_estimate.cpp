@@ -70,20 +70,6 @@ nlohmann::json toJson(const MeasuredRates &r) {
             {"questions", r.questions}};
 }
 
-MeasuredRates measuredRatesFromJson(const nlohmann::json &e) {
-    MeasuredRates r;
-    r.baseModelCached = e.at("base_model_cached").get<bool>();
-    r.pretrainSteps = e.at("pretrain_steps").get<std::int64_t>();
-    r.pretrainSecondsPerStep = e.at("pretrain_seconds_per_step").get<double>();
-    r.finetuneSteps = e.at("finetune_steps").get<std::int64_t>();
-    r.finetuneSecondsPerStep = e.at("finetune_seconds_per_step").get<double>();
-    r.evaluationsPerRun = e.at("evaluations_per_run").get<std::int64_t>();
-    r.evaluationSeconds = e.at("evaluation_seconds").get<double>();
-    r.questionsTimed = e.at("questions_timed").get<std::int64_t>();
-    r.questions = e.at("questions").get<std::int64_t>();
-    return r;
-}
-
 MeasuredRates measureRates(const WorkerJob &job, const RunInputs &in, const EventSink &events,
                            const common::CancelToken *cancel, int pretrainThreads) {
     const ExperimentSpec &spec = in.spec;

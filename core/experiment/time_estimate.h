@@ -28,7 +28,6 @@ struct MeasuredRates {
 };
 
 nlohmann::json toJson(const MeasuredRates &rates);
-MeasuredRates measuredRatesFromJson(const nlohmann::json &event);  // the worker's "estimate" event
 
 // The estimate job: times the parts on `device` and emits one {"event": "estimate", ...}.
 // Pretraining is timed with `pretrainThreads` torch threads (it runs alone, on every core),

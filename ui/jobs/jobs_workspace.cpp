@@ -152,10 +152,7 @@ JobsWorkspace::JobsWorkspace(SpecDocument *document, QWidget *parent)
         for (int i = 0; i < int(m_rows.size()); ++i) updateRow(i);
     });
     applyDefaultParallel();
-    connect(m_gpus, &QLineEdit::editingFinished, this, [this] {
-        QSettings().setValue(QStringLiteral("jobs/gpus"), m_gpus->text().trimmed());
-        applyDefaultParallel();
-    });
+    connect(m_gpus, &QLineEdit::editingFinished, this, [this] { setGpuField(m_gpus->text()); });
     connect(run, &QPushButton::clicked, this, [this] { queueRuns(selectedRuns()); });
     connect(cancel, &QPushButton::clicked, this, [this] {
         for (const auto &[condition, seed] : selectedRuns()) cancelRun(condition, seed);
