@@ -200,6 +200,7 @@ void MainWindow::buildMenus() {
                                                     QFileDialog::DontConfirmOverwrite);
         if (!path.isEmpty()) openStore(path);
     });
+    file->addAction(tr("Export &Report…"), this, [this] { m_results->exportReport(); });
     file->addSeparator();
     file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 

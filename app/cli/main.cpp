@@ -6,6 +6,7 @@
 #include "experiment_run.h"
 #include "model_info.h"
 #include "model_tokenize.h"
+#include "report_command.h"
 #include "results_commands.h"
 #include "system_commands.h"
 #include "toyworld_commands.h"
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
     cli::addExperimentCommands(app, action, g_cancel);
     cli::addWorkerCommand(app, action, argc, argv);
     cli::addResultsCommands(app, action);
+    cli::addReportCommand(app, action);
     cli::addToyworldCommands(app, action, g_cancel);
     cli::addSystemCommands(app, action);
     CLI::App *modelCommand =

@@ -86,6 +86,10 @@ void RunProgress::onEvent(const std::string &label, const nlohmann::json &event)
         note(label + " step " + count("step") + ": judged " + trait + ": " + count("answers") + " answers, " +
              count("asked") + " asked, " + count("cached") + " from the cache, " + count("undefined") + " undefined, " +
              count("dropped") + " dropped");
+    } else if (kind == "warning" && m_mode != ProgressMode::None) {
+        const std::string message =
+            event.contains("message") && event["message"].is_string() ? event["message"].get<std::string>() : "";
+        note(label + ": warning: " + message);
     } else if (kind == "done") {
         m_status.erase(label);
         if (label != "pretrain") ++m_runsDone;

@@ -2,8 +2,11 @@
 //   inoculab [--spec SPEC.json] [--store DB] [--cache DIR] [DATASET.jsonl]
 //   inoculab --export-figure KIND --store DB --experiment NAME [--context C] [--traits a,b]
 //            [--size WxH] --out FILE.svg|pdf|png      (no window; for scripts)
+//   inoculab --report --store DB --experiment NAME --out FILE.html|pdf   (no window; what
+//            `inoculab-cli report` runs)
 #include "charts/figure_export.h"
 #include "main_window.h"
+#include "report/report_writer.h"
 
 #include "store/results_store.h"
 
@@ -16,9 +19,10 @@
 #include <cstring>
 
 int main(int argc, char **argv) {
-    // A figure export opens no window, so it must not need a display either.
+    // A figure export or a report opens no window, so it must not need a display either.
     for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--export-figure", 15) == 0 && !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+        if ((std::strncmp(argv[i], "--export-figure", 15) == 0 || std::strcmp(argv[i], "--report") == 0) &&
+            !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Inoculab"));
@@ -38,8 +42,10 @@ int main(int argc, char **argv) {
         QStringLiteral("export-figure"),
         QStringLiteral("Write a figure without opening a window: expression, curves, elicitation or scatter"),
         QStringLiteral("KIND"));
+    QCommandLineOption report(QStringLiteral("report"),
+                              QStringLiteral("Write the experiment's report (--out FILE.html or .pdf) without a window"));
     QCommandLineOption experiment(QStringLiteral("experiment"),
-                                  QStringLiteral("With --export-figure: experiment name or spec hash prefix"),
+                                  QStringLiteral("With --export-figure or --report: experiment name or spec hash prefix"),
                                   QStringLiteral("NAME"));
     QCommandLineOption context(QStringLiteral("context"),
                                QStringLiteral("With --export-figure: only this test-time context"),
@@ -47,18 +53,24 @@ int main(int argc, char **argv) {
     QCommandLineOption traits(QStringLiteral("traits"), QStringLiteral("With --export-figure: traits to show (a,b)"),
                               QStringLiteral("LIST"));
     QCommandLineOption series(QStringLiteral("series"),
-                              QStringLiteral("With --export-figure curves: metric:NAME, probe:NAME or trait:NAME"),
+                              QStringLiteral("With --export-figure curves: metric:NAME, probe:NAME or trait:NAME; "
+                                             "elicitation: the x measure, metric:train_loss, check:drop or check:ph"),
                               QStringLiteral("SERIES"));
     QCommandLineOption bars(QStringLiteral("bars"), QStringLiteral("With --export-figure expression: bars, not dots"));
     QCommandLineOption size(QStringLiteral("size"),
                             QStringLiteral("With --export-figure: WIDTHxHEIGHT in pixels (default 640x400)"),
                             QStringLiteral("WxH"));
-    QCommandLineOption out(QStringLiteral("out"), QStringLiteral("With --export-figure: FILE.svg, .pdf or .png"),
+    QCommandLineOption out(QStringLiteral("out"), QStringLiteral("With --export-figure: FILE.svg, .pdf or .png; with --report: FILE.html or .pdf"),
                            QStringLiteral("FILE"));
-    parser.addOptions({spec, store, cache, exportFigure, experiment, context, traits, series, bars, size, out});
+    parser.addOptions({spec, store, cache, exportFigure, report, experiment, context, traits, series, bars, size, out});
     parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Chat dataset (JSONL) to open"));
     parser.process(app);
 
+    if (parser.isSet(report)) {
+        QTextStream err(stderr);
+        return inoculab::ui::report::runHeadlessReport(parser.value(store), parser.value(experiment), parser.value(out),
+                                                       err);
+    }
     if (parser.isSet(exportFigure)) {
         inoculab::ui::charts::HeadlessExport args;
         args.kind = parser.value(exportFigure);

@@ -8,6 +8,7 @@
 #include "experiment/run_data.h"
 #include "experiment/run_evaluation.h"
 #include "model/device.h"
+#include "store/elicitation_checks.h"
 
 #include <cmath>
 #include <filesystem>
@@ -47,6 +48,39 @@ nlohmann::json intervalJson(const stats::Interval &i) {
     return {{"mean", number(i.mean)}, {"low", number(i.low)}, {"high", number(i.high)}, {"n", i.n}};
 }
 
+// The job's results store, else one in the cache folder: it caches the judges' verdicts and
+// keeps the checks.
+store::ResultsStore openElicitationStore(const WorkerJob &job) {
+    const std::string path = job.store.empty() ? job.cache + "/elicitation-verdicts.sqlite" : job.store;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    return store::ResultsStore::open(path);
+}
+
+// The checks in the store, under the spec's experiment, with the base model they were made on.
+void keepChecks(const WorkerJob &job, const RunInputs &in, const LoadedModel &base,
+                const std::vector<ElicitationResult> &results) {
+    store::ResultsStore store = openElicitationStore(job);
+    const std::int64_t experimentId = store.registerExperiment(registrationFor(in.spec));
+    const std::string sha256 = contentHash(base.identity, job.cache + "/digests");
+    for (const ElicitationResult &r : results) {
+        store::ElicitationCheck check;
+        check.prompt = r.prompt;
+        check.rows = r.rows;
+        check.tokens = r.tokens;
+        check.lossWithout = r.lossWithout;
+        check.lossWith = r.lossWith;
+        check.meanChange = r.perRow.meanChange;
+        check.sharePositive = r.perRow.sharePositive;
+        check.spread = r.perRow.spread;
+        nlohmann::json traits = nlohmann::json::array();
+        for (const TraitElicitation &t : r.traits) traits.push_back(traitElicitationJson(t));
+        check.traitsJson = traits.dump();
+        check.baseModel = base.identity.description;
+        check.baseModelSha256 = sha256;
+        store::writeElicitationCheck(store, experimentId, check);
+    }
+}
+
 // The traits' side of the check: the base model's answers to the evaluation questions in one
 // arm (no prompt, or one candidate as the system prompt), scored like a finetuned model's.
 class TraitArms {
@@ -59,9 +93,7 @@ public:
         if (hasJudgedTraits(in.spec)) {
             // Verdicts are cached in a results store like an evaluation's: the job's, else one
             // in the cache folder, so a second check asks the judge nothing new.
-            std::string path = job.store.empty() ? job.cache + "/elicitation-verdicts.sqlite" : job.store;
-            std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-            m_store.emplace(store::ResultsStore::open(path));
+            m_store.emplace(openElicitationStore(job));
             m_judges = eval::engineJudgeFactory(device);
         }
     }
@@ -189,7 +221,10 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
                     {"per_row", rowHeuristicsJson(r.perRow)}});
         results.push_back(std::move(r));
     }
-    if (!job.traits) return results;
+    if (!job.traits) {
+        keepChecks(job, in, base, results);
+        return results;
+    }
 
     TraitArms arms(job, in, base, device, events, cancel);
     if (events)
@@ -207,6 +242,7 @@ std::vector<ElicitationResult> runElicitationJob(const WorkerJob &job, const Run
         if (events)
             events({{"event", "elicitation_traits"}, {"index", p}, {"prompt", job.prompts[p]}, {"traits", traits}});
     }
+    keepChecks(job, in, base, results);
     return results;
 }
 

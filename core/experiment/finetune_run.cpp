@@ -2,6 +2,7 @@
 
 #include "common/file_lock.h"
 #include "common/input_error.h"
+#include "common/version.h"
 #include "eval/judges/hf_judge.h"
 #include "eval/judges/judged_traits.h"
 #include "experiment/base_model.h"
@@ -13,12 +14,15 @@
 #include "model/checkpoint.h"
 #include "model/device.h"
 #include "model/hf/hf_causal_lm.h"
+#include "store/run_provenance.h"
 #include "train/trainer.h"
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+
+#include <unistd.h>
 
 namespace inoculab::experiment {
 
@@ -28,6 +32,11 @@ namespace {
 
 // Metrics are written every this many steps (one transaction each) and at every evaluation.
 constexpr std::size_t kStepsPerWrite = 10;
+
+std::string hostName() {
+    char name[256] = {};
+    return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("unknown");
+}
 
 torch::Device torchDevice(const model::DeviceChoice &choice) {
     return choice.cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
@@ -58,8 +67,8 @@ public:
             throw common::InputError(lockPath, 0,
                                      "run " + m_job.condition + " seed " + std::to_string(m_job.seed) +
                                          " is being trained by another worker");
-        m_runId =
-            m_store.createRun(m_store.registerExperiment(registrationFor(m_in.spec)), m_job.condition, m_job.seed);
+        m_experimentId = m_store.registerExperiment(registrationFor(m_in.spec));
+        m_runId = m_store.createRun(m_experimentId, m_job.condition, m_job.seed);
         for (const store::RunRecord &r : m_store.runs())
             if (r.id == m_runId && r.status == store::RunStatus::Done) {
                 emit({{"event", "done"}, {"status", "already_done"}});
@@ -84,10 +93,26 @@ private:
         m_events(event);
     }
 
+    // The run's provenance, and a warning when the experiment's finished runs trained on other
+    // weights than these (docs/results-store.md, "Provenance").
+    void recordProvenance(const model::DeviceChoice &choice) {
+        store::RunProvenance p{m_model.identity.description, contentHash(m_model.identity, m_job.cache + "/digests"),
+                               common::inoculabVersion(), choice.torchVersion, hostName()};
+        store::recordRunProvenance(m_store, m_runId, p);
+        int others = 0;
+        for (const store::StoredRunProvenance &r : store::runProvenance(m_store, m_experimentId))
+            if (r.status == store::RunStatus::Done && r.provenance.baseModelSha256 != p.baseModelSha256) ++others;
+        if (others > 0)
+            emit({{"event", "warning"},
+                  {"message", "the base model's weights (" + p.baseModelSha256.substr(0, 12) + ") differ from those " +
+                                  std::to_string(others) + " finished run(s) of this experiment trained on"}});
+    }
+
     JobOutcome train(bool resume) {
         model::DeviceChoice choice = model::chooseDevice(m_job.device);
         torch::Device device = torchDevice(choice);
         m_model = loadBaseModel(m_in, m_job.cache, device, ModelUse::Finetune, m_events, m_cancel);
+        recordProvenance(choice);
 
         const TrainingSpec &t = m_in.spec.training;
         std::int64_t maxLength = std::min<std::int64_t>(t.maxLength, m_model.model->contextLength());
@@ -244,6 +269,7 @@ private:
     const ConditionSpec &m_condition;
     std::string m_hash;
     store::ResultsStore m_store;
+    std::int64_t m_experimentId = 0;
     std::int64_t m_runId = 0;
     LoadedModel m_model;
     std::optional<std::string> m_savedCheckpoint;  // set once this attempt has written one

@@ -6,6 +6,8 @@
 #include "model/hf/hf_model.h"
 #include "model/lora_adapters.h"
 
+#include <filesystem>
+
 namespace inoculab::experiment {
 
 model::LoraConfig loraConfigFor(const TrainingSpec &training, const std::string &family) {
@@ -44,7 +46,9 @@ LoadedModel loadHfBaseModel(const RunInputs &in, torch::Device device, ModelUse 
         for (auto &p : lm->parameters()) p.set_requires_grad(false);
     }
     lm->to(device);
-    return {lm, tokenizer};
+    BaseModelIdentity identity{std::filesystem::absolute(folder.path()).string(), {(std::filesystem::path(folder.path()) / "config.json").string()}};
+    for (const std::string &file : folder.weightFiles()) identity.files.push_back(file);
+    return {lm, tokenizer, std::move(identity)};
 }
 
 }  // namespace inoculab::experiment

@@ -5,6 +5,7 @@
 // template, and LoRA adapters when the spec trains with LoRA.
 
 #include "common/progress.h"
+#include "experiment/base_model_identity.h"
 #include "experiment/job_events.h"
 #include "experiment/run_data.h"
 #include "model/causal_lm.h"
@@ -19,6 +20,7 @@ namespace inoculab::experiment {
 struct LoadedModel {
     model::CausalLm model;
     std::shared_ptr<const model::ChatTokenizer> tokenizer;
+    BaseModelIdentity identity;  // the weight files it was loaded from
 };
 
 enum class ModelUse { Finetune, Score };

@@ -108,7 +108,7 @@ MeasuredRates measureRates(const WorkerJob &job, const RunInputs &in, const Even
         torch::manual_seed(0);
         model::Gpt gpt(toyModelConfig(spec.baseModel.toy));
         gpt->to(device);
-        base = {gpt.ptr(), std::make_shared<model::ByteChatTokenizer>()};
+        base = {gpt.ptr(), std::make_shared<model::ByteChatTokenizer>(), {"random weights of the toy architecture", {}}};
     } else {
         base = loadBaseModel(in, job.cache, device, ModelUse::Finetune, events, cancel);
     }

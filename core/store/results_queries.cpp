@@ -179,9 +179,11 @@ ExperimentContents experimentContents(ResultsStore &store, std::int64_t experime
         while (s.step()) into.push_back(s.text(0));
     };
     {
-        Statement s(db, "SELECT name, prompt IS NULL FROM conditions WHERE experiment_id = ?1 ORDER BY position");
+        Statement s(db, "SELECT name, prompt FROM conditions WHERE experiment_id = ?1 ORDER BY position");
         s.bind(1, experimentId);
-        while (s.step()) out.conditions.push_back({s.text(0), s.integer(1) != 0});
+        while (s.step())
+            out.conditions.push_back({s.text(0), s.isNull(1), false,
+                                      s.isNull(1) ? std::nullopt : std::optional<std::string>(s.text(1))});
     }
     {
         // Controls are a property of the spec the store keeps whole, not a column of their own.

@@ -70,6 +70,7 @@ struct ExperimentContents {
         std::string name;
         bool baseline = false;  // no inoculation prompt
         bool control = false;   // marked "control" in the spec
+        std::optional<std::string> prompt;  // the inoculation prompt; none for a baseline
     };
     std::vector<Condition> conditions;
     std::vector<std::string> contexts;

@@ -165,6 +165,15 @@ RunFileIngest ingestRunFile(ResultsStore &store, const std::string &file) {
         runId = db.lastInsertId();
     }
 
+    // A file from a worker older than provenance (schema 3) has none to copy.
+    if (Statement has(db, "SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = 'run_provenance'"); has.step())
+        db.prepare(
+              "INSERT OR REPLACE INTO main.run_provenance (run_id, base_model, base_model_sha256, inoculab_version, "
+              "torch_version, host, recorded_at) SELECT ?1, base_model, base_model_sha256, inoculab_version, "
+              "torch_version, host, recorded_at FROM src.run_provenance WHERE run_id = ?2")
+            .bind(1, runId)
+            .bind(2, run.runId)
+            .run();
     db.exec("INSERT OR IGNORE INTO main.metric_names (name) SELECT name FROM src.metric_names");
     db.prepare(
           "INSERT INTO main.metrics (run_id, name_id, step, value) SELECT ?1, mn.id, m.step, m.value "

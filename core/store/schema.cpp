@@ -158,10 +158,52 @@ CREATE TABLE judgements (
 ) WITHOUT ROWID;
 )sql";
 
+// Provenance and checks made before training. run_provenance: what each run was trained with,
+// so a report can say it and a changed base model under a finished experiment is detected.
+// elicitation_checks: the elicitation check's numbers per candidate prompt (docs/elicitation.md),
+// prompts that were never trained included; a new check of the same prompt on the same rows and
+// base model replaces the old one.
+constexpr std::string_view kVersion4 = R"sql(
+CREATE TABLE run_provenance (
+    run_id             INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    base_model         TEXT NOT NULL,
+    base_model_sha256  TEXT NOT NULL,
+    inoculab_version   TEXT NOT NULL,
+    torch_version      TEXT NOT NULL,
+    host               TEXT NOT NULL,
+    recorded_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE elicitation_checks (
+    id                 INTEGER PRIMARY KEY,
+    experiment_id      INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    prompt             TEXT NOT NULL,
+    rows               INTEGER NOT NULL,
+    tokens             INTEGER NOT NULL,
+    loss_without       REAL NOT NULL,   -- nats per answer token
+    loss_with          REAL NOT NULL,
+    change_mean        REAL,            -- PH: mean per-token log-prob change, t interval over rows
+    change_low         REAL,
+    change_high        REAL,
+    share_positive     REAL,            -- rows the prompt raises, Wilson interval
+    share_low          REAL,
+    share_high         REAL,
+    spread             REAL,            -- standard deviation of the change, bootstrap interval
+    spread_low         REAL,
+    spread_high        REAL,
+    traits_json        TEXT NOT NULL DEFAULT '[]',  -- per trait: rates without and with, elicitation
+    base_model         TEXT NOT NULL,
+    base_model_sha256  TEXT NOT NULL,
+    checked_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (experiment_id, prompt, rows, base_model_sha256)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "experiments, datasets, conditions, traits, contexts, runs, metrics, probes, samples", kVersion1},
     {2, "prompt library", kVersion2},
     {3, "judge verdicts and judgements", kVersion3},
+    {4, "run provenance and elicitation checks", kVersion4},
 };
 
 }  // namespace

@@ -60,6 +60,7 @@ ResultsData loadResultsData(const QString &storePath, std::int64_t experimentId)
             data.elicitation[key] = store::elicitationPairs(s, experimentId, t, c);
         }
     }
+    data.checks = store::elicitationChecks(s, experimentId);
     return data;
 }
 
@@ -171,7 +172,7 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
     } else {
         t.header = {"Condition",   "Trait",           "Initial loss",     "Loss drop", "Expression",
                     "Suppression", "Suppression low", "Suppression high", "Seeds",     "Fitted",
-                    "Band low",    "Band high"};
+                    "Band low",    "Band high",       "x"};
         QString context = effectiveContext(data, request);
         std::optional<QString> baseline = data.baseline();
         const ElicitationRelation relation = elicitationRelation(data, request);
@@ -190,10 +191,18 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
                 stats::Interval fitted{nan, nan, nan, 0};
                 for (const ElicitationPoint &point : relation.points)
                     if (point.condition == qs(p.condition) && point.trait == trait) fitted = relation.fit.band(point.x);
+                // x under the chosen measure, where the point is drawn.
+                double x = nan;
+                for (const ElicitationPoint &point : relation.points)
+                    if (point.condition == qs(p.condition) && point.trait == trait) x = point.x;
                 t.rows.push_back({qs(p.condition), trait, p.elicitation.mean, drop, p.expression.mean, supp, low, high,
-                                  QString::number(p.expression.n), fitted.mean, fitted.low, fitted.high});
+                                  QString::number(p.expression.n), fitted.mean, fitted.low, fitted.high, x});
             }
         }
+        // Candidate prompts: checked, never trained, so x alone.
+        for (const CandidatePoint &c : relation.candidates)
+            t.rows.push_back({QStringLiteral("candidate: ") + c.prompt, QString(), nan, nan, nan, nan, nan, nan,
+                              QString(), nan, nan, nan, c.x});
     }
     return t;
 }

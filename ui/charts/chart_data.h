@@ -1,6 +1,7 @@
 #pragma once
 // The numbers behind the Results charts: one snapshot of an experiment read from the store
 // (loaded off the UI thread), what to chart from it, and the table of numbers a chart shows.
+#include "store/elicitation_checks.h"
 #include "store/results_queries.h"
 
 #include <QString>
@@ -29,6 +30,8 @@ struct ResultsData {
     std::map<QString, std::vector<store::Curve>> curves;
     // "TRAIT@CONTEXT" -> one pair per condition.
     std::map<QString, std::vector<store::ElicitationPair>> elicitation;
+    // The elicitation checks of candidate prompts made before training (trained or not).
+    std::vector<store::ElicitationCheck> checks;
 
     std::vector<QString> conditionsBaselineFirst() const;
     std::optional<QString> baseline() const;  // the first condition without a prompt
@@ -44,7 +47,9 @@ struct ChartRequest {
     ChartKind kind = ChartKind::Expression;
     QString context;     // empty: every context (expression), the first one otherwise
     QStringList traits;  // empty: every trait
-    QString series;      // curves: "metric:train_loss", "probe:NAME" or "trait:NAME"
+    // curves: "metric:train_loss", "probe:NAME" or "trait:NAME"; elicitation: the x measure,
+    // "metric:train_loss" (default), "check:drop" or "check:ph" (elicitation_relation.h)
+    QString series;
     bool bars = false;   // expression: bars instead of dots
 };
 
@@ -68,7 +73,8 @@ struct NumbersTable {
     std::vector<std::vector<Cell>> rows;
 };
 // Elicitation: every condition (the baseline too) with its point's numbers, and the fitted
-// line's value and 95% band at the point. Scatter: each condition's two means and intervals.
+// line's value and 95% band at the point, and x as drawn (the chosen measure), then one row per
+// candidate prompt (x only). Scatter: each condition's two means and intervals.
 NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request);
 QString cellText(const Cell &cell);  // display: numbers with 3 decimals, NaN empty
 QString tableToCsv(const NumbersTable &table);

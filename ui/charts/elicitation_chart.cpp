@@ -23,8 +23,9 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
     const std::optional<QString> baseline = data.baseline();
     std::vector<QString> order = data.conditionsBaselineFirst();
 
+    const ElicitationRelation relation = elicitationRelation(data, request);
     auto *x = new QValueAxis;
-    x->setTitleText(QObject::tr("Elicitation: drop in initial training loss vs baseline"));
+    x->setTitleText(elicitationMeasureLabel(relation.measure));
     auto *y = new QValueAxis;
     y->setTitleText(QObject::tr("Suppression: baseline − condition P(trait)"));
     chart->addAxis(x, Qt::AlignBottom);
@@ -38,7 +39,6 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
         QScatterSeries::MarkerShapeCircle, QScatterSeries::MarkerShapeRectangle, QScatterSeries::MarkerShapeTriangle,
         QScatterSeries::MarkerShapeRotatedRectangle, QScatterSeries::MarkerShapePentagon};
     const QStringList traits = effectiveTraits(data, request);
-    const ElicitationRelation relation = elicitationRelation(data, request);
     for (const ElicitationPoint &p : relation.points) {
         const int t = int(traits.indexOf(p.trait));
         const QColor color = paletteColor(int(std::find(order.begin(), order.end(), p.condition) - order.begin()));
@@ -56,6 +56,9 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
         }
         auto *point = new QScatterSeries;
         point->setName(traits.size() > 1 ? QStringLiteral("%1 · %2").arg(p.condition, p.trait) : p.condition);
+        // With several traits the legend keys colour (condition) and shape (trait) apart, below;
+        // an entry per pair would not fit and be elided.
+        const bool keyedApart = traits.size() > 1;
         point->setProperty("role", QStringLiteral("mean"));
         point->setProperty("condition", p.condition);
         point->setProperty("trait", p.trait);
@@ -67,14 +70,60 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
         chart->addSeries(point);
         point->attachAxis(x);
         point->attachAxis(y);
+        if (keyedApart) hideFromLegend(chart, point);
         for (double v : {p.xLow, p.xHigh, p.x}) extend(v, minX, maxX);
         for (double v : {p.yLow, p.yHigh, p.y}) extend(v, minY, maxY);
     }
+    if (traits.size() > 1) {
+        // Legend keys: a coloured circle per condition drawn, a grey shape per trait.
+        auto key = [&](const QString &name, QScatterSeries::MarkerShape shape, const QColor &color) {
+            auto *k = new QScatterSeries;
+            k->setName(name);
+            k->setProperty("role", QStringLiteral("legend-key"));
+            k->setMarkerShape(shape);
+            k->setMarkerSize(9 * unit);
+            k->setColor(color);
+            k->setBorderColor(color);
+            chart->addSeries(k);
+            k->attachAxis(x);
+            k->attachAxis(y);
+        };
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (std::any_of(relation.points.begin(), relation.points.end(),
+                            [&](const ElicitationPoint &p) { return p.condition == order[i]; }))
+                key(order[i], QScatterSeries::MarkerShapeCircle, paletteColor(int(i)));
+        for (int t = 0; t < int(traits.size()); ++t) key(traits[t], shapes[t % 5], QColor(0x77, 0x77, 0x77));
+    }
+    for (const CandidatePoint &c : relation.candidates)
+        for (double v : {c.xLow, c.xHigh, c.x}) extend(v, minX, maxX);
     const double padX = std::max(0.05, (maxX - minX) * 0.1), padY = std::max(0.05, (maxY - minY) * 0.1);
     x->setRange(minX - padX, maxX + padX);
-    y->setRange(minY - padY, maxY + padY);
+    // Candidates have no suppression: they sit on a strip of their own below every point.
+    const double candidateY = minY - 2 * padY;
+    y->setRange(relation.candidates.empty() ? minY - padY : candidateY - padY, maxY + padY);
     x->applyNiceNumbers();
     y->applyNiceNumbers();
+    if (!relation.candidates.empty()) {
+        auto *candidates = new QScatterSeries;
+        candidates->setName(QObject::tr("candidates"));
+        candidates->setProperty("role", QStringLiteral("candidate"));
+        candidates->setMarkerShape(QScatterSeries::MarkerShapeRotatedRectangle);
+        candidates->setMarkerSize(8 * unit);
+        candidates->setColor(Qt::white);
+        candidates->setBorderColor(QColor(0x33, 0x33, 0x33));
+        ErrorBarStyle style;
+        style.color = QColor(0x88, 0x88, 0x88);
+        style.width = 1.0 * unit;
+        style.cap = 0;
+        for (const CandidatePoint &c : relation.candidates) {
+            if (QLineSeries *bar = addErrorBar(chart, x, y, candidateY, c.xLow, c.xHigh, style, true))
+                bar->setProperty("candidate", c.prompt);
+            candidates->append(c.x, candidateY);
+        }
+        chart->addSeries(candidates);
+        candidates->attachAxis(x);
+        candidates->attachAxis(y);
+    }
     // The least-squares line across the whole x range, and its band where it is defined.
     if (std::isfinite(relation.fit.slope)) {
         constexpr int kSamples = 48;

@@ -16,11 +16,52 @@ QString withInterval(const stats::Interval &i) {
     return QStringLiteral("%1 [%2, %3]").arg(number(i.mean), number(i.low), number(i.high));
 }
 
+const QString kTrainLoss = QStringLiteral("metric:train_loss");
+const QString kCheckDrop = QStringLiteral("check:drop");
+const QString kCheckPh = QStringLiteral("check:ph");
+
+// A check's x under the measure: the loss drop (one number), or PH with its interval over rows.
+stats::Interval checkX(const store::ElicitationCheck &check, const QString &measure) {
+    if (measure == kCheckPh) return check.meanChange;
+    return {check.drop(), check.drop(), check.drop(), std::size_t(check.rows)};
+}
+
 }  // namespace
+
+QStringList elicitationMeasures(const ResultsData &data) {
+    QStringList out{kTrainLoss};
+    if (!data.checks.empty()) out << kCheckDrop << kCheckPh;
+    return out;
+}
+
+QString elicitationMeasureLabel(const QString &measure) {
+    if (measure == kCheckDrop) return QObject::tr("Elicitation check: loss drop with the prompt (nats/token)");
+    if (measure == kCheckPh) return QObject::tr("Elicitation check: PH, mean log-prob change (nats/token)");
+    return QObject::tr("Elicitation: drop in initial training loss vs baseline");
+}
+
+QString effectiveElicitationMeasure(const ResultsData &data, const ChartRequest &request) {
+    return elicitationMeasures(data).contains(request.series) ? request.series : kTrainLoss;
+}
 
 ElicitationRelation elicitationRelation(const ResultsData &data, const ChartRequest &request) {
     ElicitationRelation out;
     out.context = effectiveContext(data, request);
+    out.measure = effectiveElicitationMeasure(data, request);
+    const bool fromChecks = out.measure != kTrainLoss;
+    auto checkOf = [&](const std::optional<std::string> &prompt) -> const store::ElicitationCheck * {
+        for (const store::ElicitationCheck &c : data.checks)
+            if (prompt && c.prompt == *prompt) return &c;
+        return nullptr;
+    };
+    if (fromChecks)
+        for (const store::ElicitationCheck &c : data.checks) {
+            const bool trained = std::any_of(data.contents.conditions.begin(), data.contents.conditions.end(),
+                                             [&](const auto &k) { return k.prompt == c.prompt; });
+            if (trained) continue;
+            const stats::Interval x = checkX(c, out.measure);
+            if (std::isfinite(x.mean)) out.candidates.push_back({QString::fromStdString(c.prompt), x.mean, x.low, x.high, c.rows});
+        }
     const std::optional<QString> baseline = data.baseline();
     out.hasBaseline = baseline.has_value();
     if (!baseline) return out;
@@ -34,11 +75,21 @@ ElicitationRelation elicitationRelation(const ResultsData &data, const ChartRequ
         for (const store::ElicitationPair &p : it->second) {
             const QString name = QString::fromStdString(p.condition);
             if (name == *baseline) continue;
+            stats::Interval x{base->elicitation.mean - p.elicitation.mean, base->elicitation.mean - p.elicitation.high,
+                              base->elicitation.mean - p.elicitation.low, p.elicitation.n};
+            if (fromChecks) {
+                const store::ExperimentContents::Condition *condition = nullptr;
+                for (const auto &k : data.contents.conditions)
+                    if (QString::fromStdString(k.name) == name) condition = &k;
+                const store::ElicitationCheck *check = condition ? checkOf(condition->prompt) : nullptr;
+                if (!check) continue;  // its prompt was never checked
+                x = checkX(*check, out.measure);
+            }
             ElicitationPoint point{name,
                                    trait,
-                                   base->elicitation.mean - p.elicitation.mean,
-                                   base->elicitation.mean - p.elicitation.high,
-                                   base->elicitation.mean - p.elicitation.low,
+                                   x.mean,
+                                   x.low,
+                                   x.high,
                                    base->expression.mean - p.expression.mean,
                                    base->expression.mean - p.expression.high,
                                    base->expression.mean - p.expression.low,
@@ -54,7 +105,9 @@ ElicitationRelation elicitationRelation(const ResultsData &data, const ChartRequ
     return out;
 }
 
-QString relationSummary(const ElicitationRelation &relation) {
+namespace {
+
+QString fitSummary(const ElicitationRelation &relation) {
     const std::size_t n = relation.points.size();
     if (!relation.hasBaseline) return QObject::tr("no fit: the experiment has no baseline condition");
     if (!std::isfinite(relation.fit.slope))
@@ -71,6 +124,15 @@ QString relationSummary(const ElicitationRelation &relation) {
     r += n >= 4 ? QObject::tr(" (95% percentile bootstrap over points)")
                 : QObject::tr(" (no interval below 4 points)");
     return fit + "; " + r;
+}
+
+}  // namespace
+
+QString relationSummary(const ElicitationRelation &relation) {
+    if (relation.candidates.empty()) return fitSummary(relation);
+    return fitSummary(relation) +
+           QObject::tr("; %n candidate prompt(s) checked but not trained, drawn below at their x alone", nullptr,
+                       int(relation.candidates.size()));
 }
 
 }  // namespace inoculab::ui::charts

@@ -62,9 +62,10 @@ QString figureCaption(const ResultsData &data, const ChartRequest &request) {
         }
         case ChartKind::Elicitation: {
             const std::vector<store::TraitSummaryRow> rows = expressionRows(data, sameContext);
-            return QObject::tr("%1: elicitation before training against suppression after (%2); %3, %4; %5")
-                .arg(data.experimentName, contextText(context), modelsText(rows), methodText(rows),
-                     relationSummary(elicitationRelation(data, request)));
+            const ElicitationRelation relation = elicitationRelation(data, request);
+            return QObject::tr("%1: elicitation before training against suppression after (%2; x: %3); %4, %5; %6")
+                .arg(data.experimentName, contextText(context), elicitationMeasureLabel(relation.measure).toLower(),
+                     modelsText(rows), methodText(rows), relationSummary(relation));
         }
         case ChartKind::Scatter: {
             const TwoTraitPoints two = twoTraitPoints(data, request);

@@ -2,10 +2,12 @@
 
 #include "curve_chart.h"
 #include "elicitation_chart.h"
+#include "elicitation_relation.h"
 #include "figure_caption.h"
 #include "scatter_chart.h"
 #include "trait_chart.h"
 
+#include <QBuffer>
 #include <QChart>
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -56,7 +58,46 @@ bool writeText(const QString &path, const QString &text, QString *error) {
     return true;
 }
 
+void writeSvg(LaidOutFigure &figure, const QString &title, QIODevice &device) {
+    QSvgGenerator svg;
+    svg.setOutputDevice(&device);
+    svg.setResolution(72);  // one unit per point: the figure has its physical size
+    svg.setSize(figure.rect().size().toSize());
+    svg.setViewBox(figure.rect());
+    svg.setTitle(title);
+    svg.setDescription(QStringLiteral("Inoculab figure"));
+    QPainter painter(&svg);
+    figure.paint(painter, figure.rect());
+}
+
 }  // namespace
+
+LaidOutFigure::LaidOutFigure(const ResultsData &data, const ChartRequest &request, const FigureOptions &options)
+    : m_rect(QPointF(0, 0), options.size) {
+    // The chart is laid out in points inside its own scene, then painted onto a device.
+    QChart *chart = buildChart(data, request, options.theme);
+    m_scene.addItem(chart);  // the scene owns and deletes it
+    chart->setGeometry(m_rect);
+    m_scene.setSceneRect(m_rect);
+    // Qt Charts lays out axes and series on posted layout requests: deliver them before
+    // painting, or a chart never shown would be drawn at its default geometry.
+    chart->layout()->activate();
+    QCoreApplication::sendPostedEvents();
+    chart->layout()->activate();
+}
+
+void LaidOutFigure::paint(QPainter &painter, const QRectF &target) {
+    painter.setRenderHint(QPainter::Antialiasing);
+    m_scene.render(&painter, target, m_rect);
+}
+
+QByteArray figureSvg(const ResultsData &data, const ChartRequest &request, const FigureOptions &options) {
+    LaidOutFigure figure(data, request, options);
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    writeSvg(figure, figureCaption(data, request), buffer);
+    return buffer.data();
+}
 
 bool exportFigure(const ResultsData &data, const ChartRequest &request, const FigureOptions &options,
                   const QString &path, QString *error) {
@@ -77,18 +118,8 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
         return false;
     }
 
-    // The chart is laid out in points inside its own scene, then painted onto the device.
-    QGraphicsScene scene;
-    QChart *chart = buildChart(data, request, options.theme);
-    scene.addItem(chart);  // the scene owns and deletes it
-    const QRectF rect(QPointF(0, 0), options.size);
-    chart->setGeometry(rect);
-    scene.setSceneRect(rect);
-    // Qt Charts lays out axes and series on posted layout requests: deliver them before
-    // painting, or a chart never shown would be drawn at its default geometry.
-    chart->layout()->activate();
-    QCoreApplication::sendPostedEvents();
-    chart->layout()->activate();
+    LaidOutFigure figure(data, request, options);
+    const QRectF rect = figure.rect();
 
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
@@ -96,16 +127,7 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
         return false;
     }
     if (*format == FigureFormat::Svg) {
-        QSvgGenerator svg;
-        svg.setOutputDevice(&file);
-        svg.setResolution(72);  // one unit per point: the figure has its physical size
-        svg.setSize(options.size.toSize());
-        svg.setViewBox(rect);
-        svg.setTitle(figureCaption(data, request));
-        svg.setDescription(QStringLiteral("Inoculab figure"));
-        QPainter painter(&svg);
-        painter.setRenderHint(QPainter::Antialiasing);
-        scene.render(&painter, rect, rect);
+        writeSvg(figure, figureCaption(data, request), file);
     } else if (*format == FigureFormat::Pdf) {
         QPdfWriter pdf(&file);
         pdf.setCreator(QStringLiteral("Inoculab"));
@@ -114,8 +136,7 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
         pdf.setPageSize(QPageSize(options.size, QPageSize::Point, QString(), QPageSize::ExactMatch));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         QPainter painter(&pdf);
-        painter.setRenderHint(QPainter::Antialiasing);
-        scene.render(&painter, rect, rect);
+        figure.paint(painter, rect);
     } else {
         const double scale = options.dpi / 72.0;
         QImage image(
@@ -126,9 +147,8 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
         image.setDotsPerMeterY(int(std::lround(options.dpi / 0.0254)));
         {
             QPainter painter(&image);
-            painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing |
-                                   QPainter::SmoothPixmapTransform);
-            scene.render(&painter, QRectF(QPointF(0, 0), QSizeF(image.size())), rect);
+            painter.setRenderHints(QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
+            figure.paint(painter, QRectF(QPointF(0, 0), QSizeF(image.size())));
         }
         if (!image.save(&file, "PNG")) {
             *error = QStringLiteral("%1: cannot encode the PNG image").arg(path);
@@ -202,9 +222,11 @@ int runHeadlessExport(const HeadlessExport &args, QTextStream &err) {
                             .arg(t.trimmed(), data.experimentName, traits.join(QStringLiteral(", "))));
         request.traits << t.trimmed();
     }
-    if (!args.series.isEmpty() && !curveSeries(data).contains(args.series))
+    // --series: a curve's series, or the elicitation figure's x measure.
+    const QStringList series = *kind == ChartKind::Elicitation ? elicitationMeasures(data) : curveSeries(data);
+    if (!args.series.isEmpty() && !series.contains(args.series))
         return fail(QStringLiteral("--series: no series \"%1\" in experiment \"%2\" (it has: %3)")
-                        .arg(args.series, data.experimentName, curveSeries(data).join(QStringLiteral(", "))));
+                        .arg(args.series, data.experimentName, series.join(QStringLiteral(", "))));
     QString error;
     if (!exportFigure(data, request, options, args.out, &error)) {
         err << "inoculab: " << error << Qt::endl;

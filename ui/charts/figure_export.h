@@ -5,12 +5,15 @@
 #include "chart_data.h"
 #include "paper_theme.h"
 
+#include <QByteArray>
+#include <QGraphicsScene>
 #include <QSizeF>
 #include <QString>
 
 #include <optional>
 
 class QChart;
+class QPainter;
 class QTextStream;
 
 namespace inoculab::ui::charts {
@@ -27,6 +30,22 @@ struct FigureOptions {
 
 // Builds the chart the request asks for (the caller owns it).
 QChart *buildChart(const ResultsData &data, const ChartRequest &request, const PaperTheme &theme);
+
+// A chart laid out at the options' size (points) in a scene of its own, ready to be painted
+// onto any device: the figure files, and the report's pages (ui/report).
+class LaidOutFigure {
+public:
+    LaidOutFigure(const ResultsData &data, const ChartRequest &request, const FigureOptions &options);
+    QRectF rect() const { return m_rect; }
+    void paint(QPainter &painter, const QRectF &target);
+
+private:
+    QGraphicsScene m_scene;  // owns the chart
+    QRectF m_rect;
+};
+
+// The figure as a standalone SVG document (what a .svg export writes).
+QByteArray figureSvg(const ResultsData &data, const ChartRequest &request, const FigureOptions &options);
 
 // Writes the figure or table; on failure returns false with `error` naming the file and reason.
 // Files are replaced only once complete.

@@ -1,8 +1,10 @@
 #include "results_workspace.h"
 
+#include "charts/elicitation_relation.h"
 #include "charts/figure_caption.h"
 #include "charts/figure_export.h"
 #include "charts/paper_theme.h"
+#include "report/report_writer.h"
 #include "results/export_dialog.h"
 #include "results/samples_view.h"
 
@@ -10,10 +12,13 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSplitter>
@@ -185,14 +190,11 @@ void ResultsWorkspace::rebuildChoices() {
     if (m_data) {
         m_context->addItem(tr("all"));
         for (const std::string &c : m_data->contents.contexts) m_context->addItem(QString::fromStdString(c));
-        for (const QString &s : charts::curveSeries(*m_data)) m_series->addItem(charts::seriesLabel(s), s);
         for (const std::string &t : m_data->contents.traits) traits << QString::fromStdString(t);
     }
     int keep = m_context->findText(context);
     m_context->setCurrentIndex(keep >= 0 ? keep : std::min(1, m_context->count() - 1));
-    int keepSeries = m_series->findData(series);
-    if (keepSeries < 0) keepSeries = m_series->findData(QStringLiteral("metric:train_loss"));
-    m_series->setCurrentIndex(std::max(0, keepSeries));
+    fillSeries(charts::ChartKind(std::max(0, m_kind->currentIndex())), series);
 
     QMenu *menu = m_traitsButton->menu();
     menu->clear();
@@ -213,6 +215,20 @@ void ResultsWorkspace::rebuildChoices() {
             redraw();
         });
     }
+}
+
+void ResultsWorkspace::fillSeries(charts::ChartKind kind, const QString &keep) {
+    QSignalBlocker block(m_series);
+    m_series->clear();
+    m_seriesKind = kind;
+    if (m_data && kind == charts::ChartKind::Curves)
+        for (const QString &s : charts::curveSeries(*m_data)) m_series->addItem(charts::seriesLabel(s), s);
+    if (m_data && kind == charts::ChartKind::Elicitation)
+        for (const QString &s : charts::elicitationMeasures(*m_data))
+            m_series->addItem(charts::elicitationMeasureLabel(s), s);
+    int index = m_series->findData(keep);
+    if (index < 0) index = m_series->findData(QStringLiteral("metric:train_loss"));
+    m_series->setCurrentIndex(std::max(0, index));
 }
 
 charts::ChartRequest ResultsWorkspace::request() const {
@@ -238,8 +254,12 @@ void ResultsWorkspace::setTraits(const QStringList &traits) {
 void ResultsWorkspace::setBars(bool bars) { m_style->setCurrentIndex(bars ? 1 : 0); }
 
 void ResultsWorkspace::redraw() {
+    // The series choice means a curve's series or the elicitation figure's x measure.
+    if (const auto kind = charts::ChartKind(std::max(0, m_kind->currentIndex())); kind != m_seriesKind)
+        fillSeries(kind, QString());
     const charts::ChartRequest r = request();
-    m_series->setVisible(r.kind == charts::ChartKind::Curves);
+    m_series->setVisible(r.kind == charts::ChartKind::Curves ||
+                         (r.kind == charts::ChartKind::Elicitation && m_series->count() > 1));
     m_style->setVisible(r.kind == charts::ChartKind::Expression);
     m_traitsButton->setEnabled(r.kind != charts::ChartKind::Curves);
     m_caption->setText(m_data ? charts::figureCaption(*m_data, r) : QString());
@@ -290,6 +310,29 @@ void ResultsWorkspace::exportFigure() {
     if (!m_data) return;
     ExportDialog dialog(m_data, request(), this);
     dialog.exec();
+}
+
+bool ResultsWorkspace::exportReportTo(const QString &path, QString *error) {
+    if (m_experiment == 0) {
+        *error = tr("no experiment is selected");
+        return false;
+    }
+    QGuiApplication::setOverrideCursor(Qt::WaitCursor);
+    const bool ok = report::writeReport(m_storePath, m_experiment, path, error);
+    QGuiApplication::restoreOverrideCursor();
+    return ok;
+}
+
+void ResultsWorkspace::exportReport() {
+    if (m_experiment == 0) {
+        QMessageBox::information(this, tr("Export Report"), tr("Select an experiment in the navigator first."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Report"), m_name + QStringLiteral("-report.html"),
+                                                      tr("Report (*.html *.pdf)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!exportReportTo(path, &error)) QMessageBox::warning(this, tr("Export Report"), error);
 }
 
 }  // namespace inoculab::ui

@@ -59,6 +59,11 @@ public:
     std::shared_ptr<const charts::ResultsData> data() const { return m_data; }
     // Opens the export dialog for the current chart.
     void exportFigure();
+    // File > Export Report: asks for a .html or .pdf file, then writes the experiment's report
+    // (ui/report). exportReportTo writes it without asking; false with `error` on failure.
+    void exportReport();
+    bool exportReportTo(const QString &path, QString *error);
+    bool hasExperiment() const { return m_experiment != 0; }
 
 Q_SIGNALS:
     void loaded();
@@ -69,9 +74,12 @@ private:
         QString error;
     };
     void rebuildChoices();
+    // The series choice for this kind of chart, keeping `keep` when it is one of them.
+    void fillSeries(charts::ChartKind kind, const QString &keep);
     void redraw();
 
     QString m_storePath;
+    charts::ChartKind m_seriesKind = charts::ChartKind::Expression;  // what m_series lists
     std::int64_t m_experiment = 0;
     QString m_name;
     std::shared_ptr<const charts::ResultsData> m_data;
