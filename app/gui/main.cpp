@@ -56,13 +56,18 @@ int main(int argc, char **argv) {
                               QStringLiteral("With --export-figure curves: metric:NAME, probe:NAME or trait:NAME; "
                                              "elicitation: the x measure, metric:train_loss, check:drop or check:ph"),
                               QStringLiteral("SERIES"));
+    QCommandLineOption compare(QStringLiteral("compare"),
+                               QStringLiteral("With --export-figure: draw this experiment's conditions beside the "
+                                              "first's (NAME or NAME@STORE; repeatable)"),
+                               QStringLiteral("NAME[@STORE]"));
     QCommandLineOption bars(QStringLiteral("bars"), QStringLiteral("With --export-figure expression: bars, not dots"));
     QCommandLineOption size(QStringLiteral("size"),
                             QStringLiteral("With --export-figure: WIDTHxHEIGHT in pixels (default 640x400)"),
                             QStringLiteral("WxH"));
     QCommandLineOption out(QStringLiteral("out"), QStringLiteral("With --export-figure: FILE.svg, .pdf or .png; with --report: FILE.html or .pdf"),
                            QStringLiteral("FILE"));
-    parser.addOptions({spec, store, cache, exportFigure, report, experiment, context, traits, series, bars, size, out});
+    parser.addOptions(
+        {spec, store, cache, exportFigure, report, experiment, context, traits, series, compare, bars, size, out});
     parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Chat dataset (JSONL) to open"));
     parser.process(app);
 
@@ -80,6 +85,7 @@ int main(int argc, char **argv) {
         args.traits = parser.value(traits);
         args.series = parser.value(series);
         args.bars = parser.isSet(bars);
+        args.compare = parser.values(compare);
         args.size = parser.value(size);
         args.out = parser.value(out);
         QTextStream err(stderr);

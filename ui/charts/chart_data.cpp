@@ -42,6 +42,16 @@ std::optional<QString> ResultsData::baseline() const {
     return std::nullopt;
 }
 
+std::optional<QString> ResultsData::baselineFor(const QString &condition) const {
+    auto group = [this](const QString &name) {
+        auto it = groupOf.find(name);
+        return it == groupOf.end() ? QString() : it->second;
+    };
+    for (const auto &c : contents.conditions)
+        if (c.baseline && group(qs(c.name)) == group(condition)) return qs(c.name);
+    return std::nullopt;
+}
+
 ResultsData loadResultsData(const QString &storePath, std::int64_t experimentId) {
     store::ResultsStore s = store::ResultsStore::open(storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
     ResultsData data;
@@ -174,15 +184,16 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
                     "Suppression", "Suppression low", "Suppression high", "Seeds",     "Fitted",
                     "Band low",    "Band high",       "x"};
         QString context = effectiveContext(data, request);
-        std::optional<QString> baseline = data.baseline();
         const ElicitationRelation relation = elicitationRelation(data, request);
         for (const QString &trait : effectiveTraits(data, request)) {
             auto it = data.elicitation.find(trait + "@" + context);
             if (it == data.elicitation.end()) continue;
-            const store::ElicitationPair *base = nullptr;
-            for (const auto &p : it->second)
-                if (baseline && qs(p.condition) == *baseline) base = &p;
             for (const auto &p : it->second) {
+                // Against its own experiment's baseline (experiments side by side have several).
+                const std::optional<QString> baseline = data.baselineFor(qs(p.condition));
+                const store::ElicitationPair *base = nullptr;
+                for (const auto &b : it->second)
+                    if (baseline && qs(b.condition) == *baseline) base = &b;
                 double drop = base ? base->elicitation.mean - p.elicitation.mean : nan;
                 double supp = base ? base->expression.mean - p.expression.mean : nan;
                 double low = base ? base->expression.mean - p.expression.high : nan;

@@ -33,8 +33,14 @@ struct ResultsData {
     // The elicitation checks of candidate prompts made before training (trained or not).
     std::vector<store::ElicitationCheck> checks;
 
+    // Experiments side by side (combined_data.h): each condition's experiment label; empty
+    // for a single experiment.
+    std::map<QString, QString> groupOf;
+
     std::vector<QString> conditionsBaselineFirst() const;
     std::optional<QString> baseline() const;  // the first condition without a prompt
+    // The baseline a condition is compared with: the first one of its own experiment.
+    std::optional<QString> baselineFor(const QString &condition) const;
 };
 
 // Reads the snapshot; throws common::InputError or store::StoreError naming the store.

@@ -62,19 +62,20 @@ ElicitationRelation elicitationRelation(const ResultsData &data, const ChartRequ
             const stats::Interval x = checkX(c, out.measure);
             if (std::isfinite(x.mean)) out.candidates.push_back({QString::fromStdString(c.prompt), x.mean, x.low, x.high, c.rows});
         }
-    const std::optional<QString> baseline = data.baseline();
-    out.hasBaseline = baseline.has_value();
-    if (!baseline) return out;
+    out.hasBaseline = data.baseline().has_value();
+    if (!out.hasBaseline) return out;
     for (const QString &trait : effectiveTraits(data, request)) {
         auto it = data.elicitation.find(trait + "@" + out.context);
         if (it == data.elicitation.end()) continue;
-        auto base = std::find_if(it->second.begin(), it->second.end(), [&](const store::ElicitationPair &p) {
-            return QString::fromStdString(p.condition) == *baseline;
-        });
-        if (base == it->second.end()) continue;
         for (const store::ElicitationPair &p : it->second) {
             const QString name = QString::fromStdString(p.condition);
-            if (name == *baseline) continue;
+            // Each condition against its own experiment's baseline (experiments side by side).
+            const std::optional<QString> baseline = data.baselineFor(name);
+            if (!baseline || name == *baseline) continue;
+            auto base = std::find_if(it->second.begin(), it->second.end(), [&](const store::ElicitationPair &b) {
+                return QString::fromStdString(b.condition) == *baseline;
+            });
+            if (base == it->second.end()) continue;
             stats::Interval x{base->elicitation.mean - p.elicitation.mean, base->elicitation.mean - p.elicitation.high,
                               base->elicitation.mean - p.elicitation.low, p.elicitation.n};
             if (fromChecks) {

@@ -1,5 +1,6 @@
 #include "figure_export.h"
 
+#include "combined_data.h"
 #include "curve_chart.h"
 #include "elicitation_chart.h"
 #include "elicitation_relation.h"
@@ -203,6 +204,15 @@ int runHeadlessExport(const HeadlessExport &args, QTextStream &err) {
         data = loadResultsData(args.store, *id);
     } catch (const std::exception &e) {
         return fail(QStringLiteral("--store: %1").arg(QString::fromStdString(e.what())));
+    }
+    try {
+        if (!args.compare.isEmpty()) {
+            std::vector<ExperimentRef> refs{{args.store, args.experiment}};
+            for (const QString &c : args.compare) refs.push_back(parseExperimentRef(c, args.store));
+            data = loadCombined(refs);
+        }
+    } catch (const std::exception &e) {
+        return fail(QStringLiteral("--compare: %1").arg(QString::fromStdString(e.what())));
     }
     ChartRequest request;
     request.kind = *kind;

@@ -9,6 +9,7 @@
 #include <QGraphicsScene>
 #include <QSizeF>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -56,8 +57,11 @@ bool exportFigure(const ResultsData &data, const ChartRequest &request, const Fi
 // [--size WxH] --out FILE`: 0 on success, 2 with a message on `err` for a bad argument,
 // store, experiment, context or trait, 1 when the file cannot be written. WxH are PNG pixels
 // and the same logical size for SVG and PDF.
+// --compare NAME[@STORE] (repeatable) draws those experiments' conditions beside the first's
+// (combined_data.h).
 struct HeadlessExport {
     QString kind, store, experiment, context, traits, size, out, series;
+    QStringList compare;
     bool bars = false;
 };
 int runHeadlessExport(const HeadlessExport &args, QTextStream &err);

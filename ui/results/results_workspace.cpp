@@ -7,6 +7,7 @@
 #include "report/report_writer.h"
 #include "results/export_dialog.h"
 #include "results/samples_view.h"
+#include "store/results_store.h"
 
 #include <QAction>
 #include <QChart>
@@ -16,6 +17,7 @@
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
@@ -52,6 +54,13 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     m_traitsButton->setText(tr("Traits"));
     m_traitsButton->setPopupMode(QToolButton::InstantPopup);
     m_traitsButton->setMenu(new QMenu(m_traitsButton));
+    m_compareButton = new QToolButton(this);
+    m_compareButton->setText(tr("Compare"));
+    m_compareButton->setToolTip(tr("Draw other experiments' conditions beside these (this store or another)"));
+    m_compareButton->setPopupMode(QToolButton::InstantPopup);
+    m_compareButton->setMenu(new QMenu(m_compareButton));
+    m_compareButton->setEnabled(false);
+    connect(m_compareButton->menu(), &QMenu::aboutToShow, this, &ResultsWorkspace::fillCompareMenu);
     m_export->setToolTip(tr("Save the chart as SVG, PDF or PNG, or its numbers as CSV or LaTeX"));
     m_export->setEnabled(false);
     m_view->setRenderHint(QPainter::Antialiasing);
@@ -73,6 +82,7 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
     controls->addWidget(m_series);
     controls->addWidget(m_style);
     controls->addStretch(1);
+    controls->addWidget(m_compareButton);
     controls->addWidget(m_export);
     // The table has many columns: below the chart it shows them all at any window width.
     auto *split = new QSplitter(Qt::Vertical, this);
@@ -129,7 +139,7 @@ ResultsWorkspace::ResultsWorkspace(QWidget *parent)
                 for (std::uint64_t seed : row.seeds)
                     if (std::find(seeds.begin(), seeds.end(), seed) == seeds.end()) seeds.push_back(seed);
             std::sort(seeds.begin(), seeds.end());
-            m_samples->setExperiment(m_storePath, m_experiment, m_data->contents, seeds);
+            m_samples->setExperiment(m_storePath, m_experiment, result->primary, seeds);
         }
         rebuildChoices();
         redraw();
@@ -156,8 +166,79 @@ void ResultsWorkspace::setExperiment(const QString &storePath, std::int64_t expe
     m_storePath = storePath;
     m_experiment = experimentId;
     m_name = name;
+    m_compare.clear();
+    m_compareButton->setEnabled(experimentId != 0);
     m_title->setText(tr("<b>%1</b>: finished runs, mean across seeds with 95% intervals").arg(name.toHtmlEscaped()));
     refresh();
+}
+
+void ResultsWorkspace::setCompared(const std::vector<charts::ExperimentRef> &others) {
+    m_compare = others;
+    QStringList names;
+    for (const charts::ExperimentRef &r : others)
+        names << (r.store == m_storePath ? r.experiment : QStringLiteral("%1 (%2)").arg(r.experiment, r.store));
+    QString title = tr("<b>%1</b>: finished runs, mean across seeds with 95% intervals").arg(m_name.toHtmlEscaped());
+    if (!names.isEmpty()) title += tr(" — beside %1").arg(names.join(QStringLiteral(", ")).toHtmlEscaped());
+    m_title->setText(title);
+    refresh();
+}
+
+void ResultsWorkspace::fillCompareMenu() {
+    QMenu *menu = m_compareButton->menu();
+    menu->clear();
+    auto isCompared = [this](const QString &store, const QString &name) {
+        return std::any_of(m_compare.begin(), m_compare.end(),
+                           [&](const charts::ExperimentRef &r) { return r.store == store && r.experiment == name; });
+    };
+    auto toggle = [this](const charts::ExperimentRef &ref, bool on) {
+        std::vector<charts::ExperimentRef> next;
+        for (const charts::ExperimentRef &r : m_compare)
+            if (!(r.store == ref.store && r.experiment == ref.experiment)) next.push_back(r);
+        if (on) next.push_back(ref);
+        setCompared(next);
+    };
+    try {
+        store::ResultsStore s = store::ResultsStore::open(m_storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
+        for (const store::ExperimentRecord &e : s.experiments()) {
+            if (e.id == m_experiment) continue;
+            const QString name = QString::fromStdString(e.name);
+            QAction *a = menu->addAction(name);
+            a->setCheckable(true);
+            a->setChecked(isCompared(m_storePath, name));
+            connect(a, &QAction::toggled, this, [=](bool on) { toggle({m_storePath, name}, on); });
+        }
+    } catch (const std::exception &) {
+        // An unreadable store offers no experiments; the other store's entry still works.
+    }
+    for (const charts::ExperimentRef &r : m_compare)
+        if (r.store != m_storePath) {
+            QAction *a = menu->addAction(QStringLiteral("%1 (%2)").arg(r.experiment, r.store));
+            a->setCheckable(true);
+            a->setChecked(true);
+            connect(a, &QAction::toggled, this, [=](bool on) { toggle(r, on); });
+        }
+    menu->addSeparator();
+    menu->addAction(tr("From Another Store…"), this, [this, toggle] {
+        const QString store = QFileDialog::getOpenFileName(this, tr("Compare with an Experiment of Another Store"),
+                                                           QString(), tr("SQLite stores (*.sqlite *.db)"));
+        if (store.isEmpty()) return;
+        QStringList names;
+        try {
+            store::ResultsStore s = store::ResultsStore::open(store.toStdString(), store::ResultsStore::Access::ReadOnly);
+            for (const store::ExperimentRecord &e : s.experiments()) names << QString::fromStdString(e.name);
+        } catch (const std::exception &e) {
+            QMessageBox::warning(this, tr("Compare"), QString::fromStdString(e.what()));
+            return;
+        }
+        if (names.isEmpty()) {
+            QMessageBox::information(this, tr("Compare"), tr("%1 holds no experiment.").arg(store));
+            return;
+        }
+        bool ok = false;
+        const QString name = QInputDialog::getItem(this, tr("Compare"), tr("Experiment"), names, 0, false, &ok);
+        if (ok) toggle({store, name}, true);
+    });
+    if (!m_compare.empty()) menu->addAction(tr("Show This Experiment Alone"), this, [this] { setCompared({}); });
 }
 
 void ResultsWorkspace::refresh() {
@@ -168,11 +249,20 @@ void ResultsWorkspace::refresh() {
     }
     QString path = m_storePath;
     std::int64_t id = m_experiment;
+    std::vector<charts::ExperimentRef> compare = m_compare;
     // A store with many samples takes a while to aggregate: never on the UI thread.
-    m_watcher.setFuture(QtConcurrent::run(&m_pool, [path, id] {
+    m_watcher.setFuture(QtConcurrent::run(&m_pool, [path, id, compare] {
         auto out = std::make_shared<Loaded>();
         try {
-            out->data = std::make_shared<const charts::ResultsData>(charts::loadResultsData(path, id));
+            charts::ResultsData own = charts::loadResultsData(path, id);
+            out->primary = own.contents;
+            if (compare.empty()) {
+                out->data = std::make_shared<const charts::ResultsData>(std::move(own));
+            } else {
+                std::vector<charts::ExperimentRef> refs{{path, own.experimentName}};
+                refs.insert(refs.end(), compare.begin(), compare.end());
+                out->data = std::make_shared<const charts::ResultsData>(charts::loadCombined(refs));
+            }
         } catch (const std::exception &e) {
             out->error = QStringLiteral("%1: %2").arg(path, QString::fromStdString(e.what()));
         }

@@ -4,6 +4,7 @@
 // elicitation against suppression. The store is read in the background; every chart is
 // drawn from that snapshot, and can be exported for a paper.
 #include "charts/chart_data.h"
+#include "charts/combined_data.h"
 
 #include <QFutureWatcher>
 #include <QThreadPool>
@@ -64,21 +65,30 @@ public:
     void exportReport();
     bool exportReportTo(const QString &path, QString *error);
     bool hasExperiment() const { return m_experiment != 0; }
+    // Experiments side by side: these experiments' conditions drawn beside the selected one's
+    // (charts/combined_data.h). The Compare button's menu sets them; cleared with a new experiment.
+    void setCompared(const std::vector<charts::ExperimentRef> &others);
+    const std::vector<charts::ExperimentRef> &compared() const { return m_compare; }
+    QToolButton *compareButton() const { return m_compareButton; }
 
 Q_SIGNALS:
     void loaded();
 
 private:
     struct Loaded {
-        std::shared_ptr<const charts::ResultsData> data;
+        std::shared_ptr<const charts::ResultsData> data;  // combined when comparing
+        store::ExperimentContents primary;               // the selected experiment's own (Samples)
         QString error;
     };
+    void fillCompareMenu();
     void rebuildChoices();
     // The series choice for this kind of chart, keeping `keep` when it is one of them.
     void fillSeries(charts::ChartKind kind, const QString &keep);
     void redraw();
 
     QString m_storePath;
+    std::vector<charts::ExperimentRef> m_compare;
+    QToolButton *m_compareButton;
     charts::ChartKind m_seriesKind = charts::ChartKind::Expression;  // what m_series lists
     std::int64_t m_experiment = 0;
     QString m_name;
