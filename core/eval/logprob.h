@@ -18,7 +18,8 @@ struct AnswerLogprob {
 };
 
 // One value per conversation: the log-probability of its trained (assistant) tokens given
-// everything before them, batched `batchSize` at a time.
+// everything before them, batched `batchSize` at a time (fewer where a batch's logits would pass
+// 512 MiB: a real vocabulary times long rows).
 std::vector<AnswerLogprob> answerLogprobs(model::CausalLmImpl &model, const std::vector<data::Conversation> &chats,
                                           torch::Device device, std::int64_t batchSize = 64,
                                           const model::ChatTokenizer &tokenizer = model::byteChatTokenizer());

@@ -18,10 +18,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-constexpr std::int64_t kVocab = 300, kHidden = 64, kLayers = 2, kHeads = 4, kKvHeads = 2;
-constexpr std::int64_t kIntermediate = 128, kGpt2Positions = 128, kMaxPositions = 256;
-constexpr std::int64_t kQwen3HeadDim = 32;  // != hidden / heads, as in the real Qwen3 models
-
 // How a tensor's values are drawn.
 enum class Kind { Matrix, Embedding, Norm, Bias, CausalMask };
 
@@ -48,60 +44,60 @@ private:
 
 bool isGpt2(const std::string &arch) { return arch == "gpt2"; }
 
-std::vector<Spec> gpt2Specs() {
+std::vector<Spec> gpt2Specs(const TinyDims &dims) {
     // Named as in the original gpt2 repository: no "transformer." prefix, Conv1D weights
     // [in, out], and the causal-mask buffer attn.bias saved with the weights.
-    std::vector<Spec> s{{"wte.weight", {kVocab, kHidden}, Kind::Embedding},
-                        {"wpe.weight", {kGpt2Positions, kHidden}, Kind::Embedding}};
-    for (std::int64_t i = 0; i < kLayers; ++i) {
+    std::vector<Spec> s{{"wte.weight", {dims.vocab, dims.hidden}, Kind::Embedding},
+                        {"wpe.weight", {dims.gpt2Positions, dims.hidden}, Kind::Embedding}};
+    for (std::int64_t i = 0; i < dims.layers; ++i) {
         std::string p = "h." + std::to_string(i) + ".";
-        s.push_back({p + "ln_1.weight", {kHidden}, Kind::Norm});
-        s.push_back({p + "ln_1.bias", {kHidden}, Kind::Bias});
-        s.push_back({p + "attn.bias", {1, 1, kGpt2Positions, kGpt2Positions}, Kind::CausalMask});
-        s.push_back({p + "attn.c_attn.weight", {kHidden, 3 * kHidden}, Kind::Matrix});
-        s.push_back({p + "attn.c_attn.bias", {3 * kHidden}, Kind::Bias});
-        s.push_back({p + "attn.c_proj.weight", {kHidden, kHidden}, Kind::Matrix});
-        s.push_back({p + "attn.c_proj.bias", {kHidden}, Kind::Bias});
-        s.push_back({p + "ln_2.weight", {kHidden}, Kind::Norm});
-        s.push_back({p + "ln_2.bias", {kHidden}, Kind::Bias});
-        s.push_back({p + "mlp.c_fc.weight", {kHidden, 4 * kHidden}, Kind::Matrix});
-        s.push_back({p + "mlp.c_fc.bias", {4 * kHidden}, Kind::Bias});
-        s.push_back({p + "mlp.c_proj.weight", {4 * kHidden, kHidden}, Kind::Matrix});
-        s.push_back({p + "mlp.c_proj.bias", {kHidden}, Kind::Bias});
+        s.push_back({p + "ln_1.weight", {dims.hidden}, Kind::Norm});
+        s.push_back({p + "ln_1.bias", {dims.hidden}, Kind::Bias});
+        s.push_back({p + "attn.bias", {1, 1, dims.gpt2Positions, dims.gpt2Positions}, Kind::CausalMask});
+        s.push_back({p + "attn.c_attn.weight", {dims.hidden, 3 * dims.hidden}, Kind::Matrix});
+        s.push_back({p + "attn.c_attn.bias", {3 * dims.hidden}, Kind::Bias});
+        s.push_back({p + "attn.c_proj.weight", {dims.hidden, dims.hidden}, Kind::Matrix});
+        s.push_back({p + "attn.c_proj.bias", {dims.hidden}, Kind::Bias});
+        s.push_back({p + "ln_2.weight", {dims.hidden}, Kind::Norm});
+        s.push_back({p + "ln_2.bias", {dims.hidden}, Kind::Bias});
+        s.push_back({p + "mlp.c_fc.weight", {dims.hidden, 4 * dims.hidden}, Kind::Matrix});
+        s.push_back({p + "mlp.c_fc.bias", {4 * dims.hidden}, Kind::Bias});
+        s.push_back({p + "mlp.c_proj.weight", {4 * dims.hidden, dims.hidden}, Kind::Matrix});
+        s.push_back({p + "mlp.c_proj.bias", {dims.hidden}, Kind::Bias});
     }
-    s.push_back({"ln_f.weight", {kHidden}, Kind::Norm});
-    s.push_back({"ln_f.bias", {kHidden}, Kind::Bias});
+    s.push_back({"ln_f.weight", {dims.hidden}, Kind::Norm});
+    s.push_back({"ln_f.bias", {dims.hidden}, Kind::Bias});
     return s;
 }
 
-std::vector<Spec> decoderSpecs(const std::string &arch) {
+std::vector<Spec> decoderSpecs(const std::string &arch, const TinyDims &dims) {
     const bool qkvBias = arch.rfind("qwen2", 0) == 0, qkNorm = arch == "qwen3";
-    const std::int64_t d = qkNorm ? kQwen3HeadDim : kHidden / kHeads;
-    std::vector<Spec> s{{"model.embed_tokens.weight", {kVocab, kHidden}, Kind::Embedding}};
-    for (std::int64_t i = 0; i < kLayers; ++i) {
+    const std::int64_t d = qkNorm ? dims.qwen3HeadDim : dims.hidden / dims.heads;
+    std::vector<Spec> s{{"model.embed_tokens.weight", {dims.vocab, dims.hidden}, Kind::Embedding}};
+    for (std::int64_t i = 0; i < dims.layers; ++i) {
         std::string p = "model.layers." + std::to_string(i) + ".";
-        s.push_back({p + "input_layernorm.weight", {kHidden}, Kind::Norm});
-        s.push_back({p + "self_attn.q_proj.weight", {kHeads * d, kHidden}, Kind::Matrix});
-        s.push_back({p + "self_attn.k_proj.weight", {kKvHeads * d, kHidden}, Kind::Matrix});
-        s.push_back({p + "self_attn.v_proj.weight", {kKvHeads * d, kHidden}, Kind::Matrix});
+        s.push_back({p + "input_layernorm.weight", {dims.hidden}, Kind::Norm});
+        s.push_back({p + "self_attn.q_proj.weight", {dims.heads * d, dims.hidden}, Kind::Matrix});
+        s.push_back({p + "self_attn.k_proj.weight", {dims.kvHeads * d, dims.hidden}, Kind::Matrix});
+        s.push_back({p + "self_attn.v_proj.weight", {dims.kvHeads * d, dims.hidden}, Kind::Matrix});
         if (qkvBias) {
-            s.push_back({p + "self_attn.q_proj.bias", {kHeads * d}, Kind::Bias});
-            s.push_back({p + "self_attn.k_proj.bias", {kKvHeads * d}, Kind::Bias});
-            s.push_back({p + "self_attn.v_proj.bias", {kKvHeads * d}, Kind::Bias});
+            s.push_back({p + "self_attn.q_proj.bias", {dims.heads * d}, Kind::Bias});
+            s.push_back({p + "self_attn.k_proj.bias", {dims.kvHeads * d}, Kind::Bias});
+            s.push_back({p + "self_attn.v_proj.bias", {dims.kvHeads * d}, Kind::Bias});
         }
         if (qkNorm) {
             s.push_back({p + "self_attn.q_norm.weight", {d}, Kind::Norm});
             s.push_back({p + "self_attn.k_norm.weight", {d}, Kind::Norm});
         }
-        s.push_back({p + "self_attn.o_proj.weight", {kHidden, kHeads * d}, Kind::Matrix});
-        s.push_back({p + "post_attention_layernorm.weight", {kHidden}, Kind::Norm});
-        s.push_back({p + "mlp.gate_proj.weight", {kIntermediate, kHidden}, Kind::Matrix});
-        s.push_back({p + "mlp.up_proj.weight", {kIntermediate, kHidden}, Kind::Matrix});
-        s.push_back({p + "mlp.down_proj.weight", {kHidden, kIntermediate}, Kind::Matrix});
+        s.push_back({p + "self_attn.o_proj.weight", {dims.hidden, dims.heads * d}, Kind::Matrix});
+        s.push_back({p + "post_attention_layernorm.weight", {dims.hidden}, Kind::Norm});
+        s.push_back({p + "mlp.gate_proj.weight", {dims.intermediate, dims.hidden}, Kind::Matrix});
+        s.push_back({p + "mlp.up_proj.weight", {dims.intermediate, dims.hidden}, Kind::Matrix});
+        s.push_back({p + "mlp.down_proj.weight", {dims.hidden, dims.intermediate}, Kind::Matrix});
     }
-    s.push_back({"model.norm.weight", {kHidden}, Kind::Norm});
-    if (!tinyConfig(arch)["tie_word_embeddings"].get<bool>())
-        s.push_back({"lm_head.weight", {kVocab, kHidden}, Kind::Matrix});
+    s.push_back({"model.norm.weight", {dims.hidden}, Kind::Norm});
+    if (!tinyConfig(arch, dims)["tie_word_embeddings"].get<bool>())
+        s.push_back({"lm_head.weight", {dims.vocab, dims.hidden}, Kind::Matrix});
     return s;
 }
 
@@ -148,20 +144,20 @@ void writeJson(const fs::path &path, const ordered_json &doc) {
     if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-ordered_json decoderConfig(const char *modelType, const char *architecture) {
+ordered_json decoderConfig(const char *modelType, const char *architecture, const TinyDims &dims) {
     return ordered_json{{"architectures", {architecture}},
                         {"attention_dropout", 0.0},
                         {"bos_token_id", 1},
                         {"eos_token_id", 2},
                         {"hidden_act", "silu"},
-                        {"hidden_size", kHidden},
+                        {"hidden_size", dims.hidden},
                         {"initializer_range", 0.02},
-                        {"intermediate_size", kIntermediate},
-                        {"max_position_embeddings", kMaxPositions},
+                        {"intermediate_size", dims.intermediate},
+                        {"max_position_embeddings", dims.maxPositions},
                         {"model_type", modelType},
-                        {"num_attention_heads", kHeads},
-                        {"num_hidden_layers", kLayers},
-                        {"num_key_value_heads", kKvHeads},
+                        {"num_attention_heads", dims.heads},
+                        {"num_hidden_layers", dims.layers},
+                        {"num_key_value_heads", dims.kvHeads},
                         {"rms_norm_eps", 1e-6},
                         {"rope_scaling", nullptr},
                         {"rope_theta", 1000000.0},
@@ -169,36 +165,48 @@ ordered_json decoderConfig(const char *modelType, const char *architecture) {
                         {"torch_dtype", "float32"},
                         {"transformers_version", "4.51.0"},
                         {"use_cache", true},
-                        {"vocab_size", kVocab}};
+                        {"vocab_size", dims.vocab}};
 }
 
 }  // namespace
+
+TinyDims qwen25HalfBillionDims() {
+    TinyDims d;
+    d.vocab = 151936;
+    d.hidden = 896;
+    d.layers = 24;
+    d.heads = 14;
+    d.kvHeads = 2;
+    d.intermediate = 4864;
+    d.maxPositions = 32768;
+    return d;
+}
 
 const std::vector<std::string> &tinyArchitectures() {
     static const std::vector<std::string> names{"gpt2", "llama", "qwen2", "qwen2-untied", "qwen3"};
     return names;
 }
 
-ordered_json tinyConfig(const std::string &arch) {
+ordered_json tinyConfig(const std::string &arch, const TinyDims &dims) {
     if (arch == "gpt2")
         return ordered_json{{"activation_function", "gelu_new"},
                             {"architectures", {"GPT2LMHeadModel"}},
                             {"attn_pdrop", 0.1},
-                            {"bos_token_id", kVocab - 1},
+                            {"bos_token_id", dims.vocab - 1},
                             {"embd_pdrop", 0.1},
-                            {"eos_token_id", kVocab - 1},
+                            {"eos_token_id", dims.vocab - 1},
                             {"initializer_range", 0.02},
                             {"layer_norm_epsilon", 1e-5},
                             {"model_type", "gpt2"},
-                            {"n_ctx", kGpt2Positions},
-                            {"n_embd", kHidden},
-                            {"n_head", kHeads},
-                            {"n_layer", kLayers},
-                            {"n_positions", kGpt2Positions},
+                            {"n_ctx", dims.gpt2Positions},
+                            {"n_embd", dims.hidden},
+                            {"n_head", dims.heads},
+                            {"n_layer", dims.layers},
+                            {"n_positions", dims.gpt2Positions},
                             {"resid_pdrop", 0.1},
-                            {"vocab_size", kVocab}};
+                            {"vocab_size", dims.vocab}};
     if (arch == "llama") {
-        ordered_json c = decoderConfig("llama", "LlamaForCausalLM");
+        ordered_json c = decoderConfig("llama", "LlamaForCausalLM", dims);
         c["attention_bias"] = false;
         c["eos_token_id"] = {2, 3};  // Llama 3.1 Instruct lists several
         c["mlp_bias"] = false;
@@ -215,17 +223,17 @@ ordered_json tinyConfig(const std::string &arch) {
         return c;
     }
     if (arch == "qwen2" || arch == "qwen2-untied") {
-        ordered_json c = decoderConfig("qwen2", "Qwen2ForCausalLM");
-        c["max_window_layers"] = kLayers;
-        c["sliding_window"] = kMaxPositions;
+        ordered_json c = decoderConfig("qwen2", "Qwen2ForCausalLM", dims);
+        c["max_window_layers"] = dims.layers;
+        c["sliding_window"] = dims.maxPositions;
         c["tie_word_embeddings"] = arch == "qwen2";
         c["use_sliding_window"] = false;
         return c;
     }
     if (arch == "qwen3") {
-        ordered_json c = decoderConfig("qwen3", "Qwen3ForCausalLM");
+        ordered_json c = decoderConfig("qwen3", "Qwen3ForCausalLM", dims);
         c["attention_bias"] = false;
-        c["head_dim"] = kQwen3HeadDim;
+        c["head_dim"] = dims.qwen3HeadDim;
         c["tie_word_embeddings"] = true;
         return c;
     }
@@ -233,9 +241,9 @@ ordered_json tinyConfig(const std::string &arch) {
 }
 
 void writeTinyCheckpoint(const std::string &arch, const std::string &dir, const TinyCheckpointOptions &options) {
-    ordered_json config = tinyConfig(arch);
+    ordered_json config = tinyConfig(arch, options.dims);
     if (options.bf16) config["torch_dtype"] = "bfloat16";
-    std::vector<Spec> specs = isGpt2(arch) ? gpt2Specs() : decoderSpecs(arch);
+    std::vector<Spec> specs = isGpt2(arch) ? gpt2Specs(options.dims) : decoderSpecs(arch, options.dims);
 
     Normal normal(options.seed);
     std::vector<std::vector<std::uint8_t>> data;

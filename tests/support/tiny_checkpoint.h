@@ -17,7 +17,18 @@
 
 namespace inoculab::test {
 
+// The sizes of the checkpoint: the tiny defaults, or a real model's shape (with random
+// weights) for timing, e.g. qwen25HalfBillionDims().
+struct TinyDims {
+    std::int64_t vocab = 300, hidden = 64, layers = 2, heads = 4, kvHeads = 2, intermediate = 128;
+    std::int64_t gpt2Positions = 128, maxPositions = 256;
+    std::int64_t qwen3HeadDim = 32;  // != hidden / heads, as in the real Qwen3 models
+};
+// Qwen2.5-0.5B's shape (494M parameters, tied embeddings) for arch "qwen2".
+TinyDims qwen25HalfBillionDims();
+
 struct TinyCheckpointOptions {
+    TinyDims dims;
     std::uint64_t seed = 1;
     bool sharded = false;  // two shards and model.safetensors.index.json instead of one file
     bool bf16 = false;     // BF16 tensors (rounded from the same fp32 draws) instead of F32
@@ -29,7 +40,7 @@ const std::vector<std::string> &tinyArchitectures();
 
 // The config.json the writer puts in the folder. Throws std::invalid_argument for an
 // unknown name.
-nlohmann::ordered_json tinyConfig(const std::string &arch);
+nlohmann::ordered_json tinyConfig(const std::string &arch, const TinyDims &dims = {});
 
 // Creates `dir` (and parents) and writes the checkpoint into it. The same seed gives the
 // same weights whatever the options but bf16.

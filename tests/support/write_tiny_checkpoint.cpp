@@ -1,4 +1,4 @@
-// write_tiny_checkpoint ARCH OUTDIR [--seed N] [--sharded] [--bf16]: a tiny random-weight
+// write_tiny_checkpoint ARCH OUTDIR [--seed N] [--sharded] [--bf16] [--qwen2.5-0.5b-shape]: a tiny random-weight
 // Hugging Face checkpoint (see tiny_checkpoint.h) with the tiny tokenizer (tiny_tokenizer.h),
 // for the Python reference, for tests that drive the command line or the GUI, and for trying
 // an `hf` experiment by hand.
@@ -11,7 +11,8 @@
 
 int main(int argc, char **argv) {
     using namespace inoculab::test;
-    std::string usage = "usage: write_tiny_checkpoint ARCH OUTDIR [--seed N] [--sharded] [--bf16]\nARCH:";
+    std::string usage =
+        "usage: write_tiny_checkpoint ARCH OUTDIR [--seed N] [--sharded] [--bf16] [--qwen2.5-0.5b-shape]\nARCH:";
     for (const std::string &a : tinyArchitectures()) usage += " " + a;
     if (argc < 3) {
         std::fprintf(stderr, "%s\n", usage.c_str());
@@ -26,6 +27,8 @@ int main(int argc, char **argv) {
             options.sharded = true;
         } else if (arg == "--bf16") {
             options.bf16 = true;
+        } else if (arg == "--qwen2.5-0.5b-shape") {
+            options.dims = qwen25HalfBillionDims();  // random weights of a real size, for timing
         } else {
             std::fprintf(stderr, "unknown option %s\n%s\n", arg.c_str(), usage.c_str());
             return 1;
