@@ -28,10 +28,10 @@ struct TinyDims {
 TinyDims qwen25HalfBillionDims();
 
 struct TinyCheckpointOptions {
-    TinyDims dims;
     std::uint64_t seed = 1;
     bool sharded = false;  // two shards and model.safetensors.index.json instead of one file
     bool bf16 = false;     // BF16 tensors (rounded from the same fp32 draws) instead of F32
+    TinyDims dims;         // last: callers write {seed, sharded, bf16}
 };
 
 // "gpt2", "llama" (grouped-query attention, Llama 3.1 rope_scaling), "qwen2" (q/k/v biases,

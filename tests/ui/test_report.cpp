@@ -91,6 +91,7 @@ class TestReport : public QObject {
     QTemporaryDir m_dir;
     QString m_store;
     QJsonArray m_summary;
+    std::string m_specHash;
 
     QString path(const char *name) const { return m_dir.filePath(QLatin1String(name)); }
 
@@ -112,6 +113,7 @@ private Q_SLOTS:
         {
             store::ResultsStore s = store::ResultsStore::open(m_store.toStdString());
             const std::int64_t experiment = s.findExperiment("smoke")->id;
+            m_specHash = s.findExperiment("smoke")->specHash;
             const std::int64_t failed = s.createRun(experiment, "control", 0);
             s.markRunStarted(failed, "cpu");
             s.markRunFinished(failed, store::RunStatus::Failed, std::string("worker killed by signal 9"));
@@ -262,6 +264,18 @@ private Q_SLOTS:
         QVERIFY(pdf.contains("/Font"));
         const qsizetype pages = QString::fromLatin1(pdf).count(QRegularExpression(QStringLiteral("/Type\\s*/Page[^s]")));
         QVERIFY2(pages >= 3, qPrintable(QString::number(pages)));
+        // Every section is on the pages, the text after the figures too (Qt's relayout once
+        // left it out), read back by poppler's pdftotext.
+        QProcess text;
+        text.start(QStringLiteral("pdftotext"), {path("report.pdf"), QStringLiteral("-")});
+        QVERIFY2(text.waitForFinished(60000) && text.exitCode() == 0, "pdftotext (poppler-utils) failed");
+        const QString words = QString::fromUtf8(text.readAllStandardOutput());
+        const int figures = int(words.count(QRegularExpression(QStringLiteral("Figure \\d+\\. "))));
+        QVERIFY2(figures >= 5, qPrintable(QString::number(figures)));
+        for (const char *expected : {"Summary", "Elicitation check", "candidate", "Runs", "worker killed by signal 9",
+                                     "Provenance", "Datasets", "Spec", "\"seeds\""})
+            QVERIFY2(words.contains(QString::fromUtf8(expected)), expected);
+        QVERIFY(words.contains(QString::fromStdString(m_specHash)));
         const QString kept = QStringLiteral(INOCULAB_BINARY_DIR "/screenshots/report.pdf");
         QDir().mkpath(QFileInfo(kept).path());
         QFile::remove(kept);

@@ -36,7 +36,9 @@ public:
         return QSizeF(m_width, m_width * r.height() / r.width());
     }
     void drawObject(QPainter *painter, const QRectF &rect, QTextDocument *, int, const QTextFormat &format) override {
+        painter->save();  // the chart's painting changes pen, brush and clip; the text after it needs them back
         figure(format).paint(*painter, rect);
+        painter->restore();
     }
 
 private:
@@ -82,6 +84,9 @@ void writeReportPdf(const ReportData &report, QIODevice &device) {
         format.setProperty(kFigureIndex, int(i));
         at.insertText(QString(QChar::ObjectReplacementCharacter), format);
     }
+    // Laid out again whole: after these edits Qt 6.4's incremental relayout left some later
+    // blocks unlaid (height 0), and they were missing from the pages.
+    document.markContentsDirty(0, document.characterCount());
     // Pages painted one by one from this document's own layout (print() would lay out a copy
     // without the figure handler), each with its number at the foot.
     const int pages = document.pageCount();
