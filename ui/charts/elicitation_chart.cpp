@@ -98,31 +98,46 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
         for (double v : {c.xLow, c.xHigh, c.x}) extend(v, minX, maxX);
     const double padX = std::max(0.05, (maxX - minX) * 0.1), padY = std::max(0.05, (maxY - minY) * 0.1);
     x->setRange(minX - padX, maxX + padX);
-    // Candidates have no suppression: they sit on a strip of their own below every point.
-    const double candidateY = minY - 2 * padY;
-    y->setRange(relation.candidates.empty() ? minY - padY : candidateY - padY, maxY + padY);
+    // Candidates have no suppression: they sit on a strip of their own below every point, in two
+    // staggered rows (by x) so that neighbours' labels do not overlap.
+    const double candidateY = minY - 2 * padY, rowStep = 1.2 * padY;
+    const bool twoRows = relation.candidates.size() > 1;
+    y->setRange(relation.candidates.empty() ? minY - padY : candidateY - (twoRows ? rowStep : 0) - padY, maxY + padY);
     x->applyNiceNumbers();
     y->applyNiceNumbers();
-    if (!relation.candidates.empty()) {
-        auto *candidates = new QScatterSeries;
-        candidates->setName(QObject::tr("candidates"));
-        candidates->setProperty("role", QStringLiteral("candidate"));
-        candidates->setMarkerShape(QScatterSeries::MarkerShapeRotatedRectangle);
-        candidates->setMarkerSize(8 * unit);
-        candidates->setColor(Qt::white);
-        candidates->setBorderColor(QColor(0x33, 0x33, 0x33));
-        ErrorBarStyle style;
-        style.color = QColor(0x88, 0x88, 0x88);
-        style.width = 1.0 * unit;
-        style.cap = 0;
-        for (const CandidatePoint &c : relation.candidates) {
-            if (QLineSeries *bar = addErrorBar(chart, x, y, candidateY, c.xLow, c.xHigh, style, true))
-                bar->setProperty("candidate", c.prompt);
-            candidates->append(c.x, candidateY);
-        }
-        chart->addSeries(candidates);
-        candidates->attachAxis(x);
-        candidates->attachAxis(y);
+    std::vector<const CandidatePoint *> byX;
+    for (const CandidatePoint &c : relation.candidates) byX.push_back(&c);
+    std::sort(byX.begin(), byX.end(), [](const CandidatePoint *a, const CandidatePoint *b) { return a->x < b->x; });
+    ErrorBarStyle candidateStyle;
+    candidateStyle.color = QColor(0x88, 0x88, 0x88);
+    candidateStyle.width = 1.0 * unit;
+    candidateStyle.cap = 0;
+    for (std::size_t i = 0; i < byX.size(); ++i) {
+        const CandidatePoint &c = *byX[i];
+        const double at = candidateY - (i % 2 ? rowStep : 0);
+        if (QLineSeries *bar = addErrorBar(chart, x, y, at, c.xLow, c.xHigh, candidateStyle, true))
+            bar->setProperty("candidate", c.prompt);
+        // One series each, labelled with its prompt (elided); the legend names the first only.
+        auto *candidate = new QScatterSeries;
+        candidate->setName(QObject::tr("candidates"));
+        candidate->setProperty("role", QStringLiteral("candidate"));
+        candidate->setProperty("prompt", c.prompt);
+        candidate->setMarkerShape(QScatterSeries::MarkerShapeRotatedRectangle);
+        candidate->setMarkerSize(8 * unit);
+        candidate->setColor(Qt::white);
+        candidate->setBorderColor(QColor(0x33, 0x33, 0x33));
+        QString label = c.prompt.size() > 28 ? c.prompt.left(27) + QStringLiteral("…") : c.prompt;
+        candidate->setPointLabelsFormat(label.replace(QLatin1Char('@'), QStringLiteral("(at)")));
+        candidate->setPointLabelsVisible(true);
+        candidate->setPointLabelsColor(QColor(0x33, 0x33, 0x33));
+        QFont font = candidate->pointLabelsFont();
+        font.setPointSizeF(std::max(6.0, theme.fontPoints * 0.8));
+        candidate->setPointLabelsFont(font);
+        candidate->append(c.x, at);
+        chart->addSeries(candidate);
+        candidate->attachAxis(x);
+        candidate->attachAxis(y);
+        if (i > 0) hideFromLegend(chart, candidate);
     }
     // The least-squares line across the whole x range, and its band where it is defined.
     if (std::isfinite(relation.fit.slope)) {

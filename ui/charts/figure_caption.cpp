@@ -64,7 +64,7 @@ QString figureCaption(const ResultsData &data, const ChartRequest &request) {
             const std::vector<store::TraitSummaryRow> rows = expressionRows(data, sameContext);
             const ElicitationRelation relation = elicitationRelation(data, request);
             return QObject::tr("%1: elicitation before training against suppression after (%2; x: %3); %4, %5; %6")
-                .arg(data.experimentName, contextText(context), elicitationMeasureLabel(relation.measure).toLower(),
+                .arg(data.experimentName, contextText(context), elicitationMeasureLabel(relation.measure),
                      modelsText(rows), methodText(rows), relationSummary(relation));
         }
         case ChartKind::Scatter: {
