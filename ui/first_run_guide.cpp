@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QPushButton>
 
 #include <cmath>
@@ -69,8 +70,9 @@ QWidget *FirstRunGuide::makeBanner(const QString &name, QLabel *&label, QPushBut
 
 void FirstRunGuide::update(const State &state) {
     m_state = state;
-    const QString key = QStringList{state.specPath, state.storePath, state.cacheDir, QString::number(state.parallel)}
-                            .join(QLatin1Char('\n'));
+    const QString key =
+        QStringList{state.specPath, state.storePath, state.cacheDir, QString::number(state.parallel), state.gpu}.join(
+            QLatin1Char('\n'));
     if (untouched(state) && key != m_estimateKey) {
         m_estimateKey = key;
         startEstimate();
@@ -91,6 +93,13 @@ void FirstRunGuide::startEstimate() {
                      QStringLiteral("--store"),    m_state.storePath,         QStringLiteral("--jobs"),
                      QString::number(m_state.parallel), QStringLiteral("--estimate"), QStringLiteral("--json")};
     if (!m_state.cacheDir.isEmpty()) args << QStringLiteral("--cache") << m_state.cacheDir;
+    if (!m_state.gpu.isEmpty()) {
+        // Measured on the GPU the workers would get first, as JobRunner assigns them.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("CUDA_DEVICE_ORDER"), QStringLiteral("PCI_BUS_ID"));
+        env.insert(QStringLiteral("CUDA_VISIBLE_DEVICES"), m_state.gpu);
+        m_process->setProcessEnvironment(env);
+    }
     QProcess *process = m_process;
     connect(process, &QProcess::finished, this, [this, process](int code, QProcess::ExitStatus status) {
         const QJsonObject out = QJsonDocument::fromJson(process->readAllStandardOutput()).object();
@@ -128,6 +137,9 @@ void FirstRunGuide::startEstimate() {
 QString FirstRunGuide::estimateText() const {
     if (!m_estimateReady) return tr("measuring how fast this machine trains…");
     if (!m_estimateError.isEmpty()) return tr("no time estimate: %1").arg(m_estimateError.toHtmlEscaped());
+    if (!m_state.runOn.isEmpty())  // the estimate times this machine; the cluster's nodes are others
+        return tr("%1 if this machine trained them (the nodes of %2 may be faster or slower)")
+            .arg(aboutMinutes(m_seconds), m_state.runOn.toHtmlEscaped());
     return tr("%1 on this machine").arg(aboutMinutes(m_seconds));
 }
 
@@ -142,12 +154,13 @@ void FirstRunGuide::redraw() {
     const QString detail = m_estimateReady && m_estimateError.isEmpty()
                                ? QStringLiteral("<br><small>%1</small>").arg(m_estimateDetail.toHtmlEscaped())
                                : QString();
-    const QString train = tr("Train the %1 here").arg(runs(s.runs));
+    const QString where = s.runOn.isEmpty() ? tr("here") : tr("on %1").arg(s.runOn);
+    const QString train = tr("Train the %1 %2").arg(runs(s.runs), where);
     for (QPushButton *button : {m_navigatorButton, m_resultsButton, m_jobsButton}) button->setText(train);
 
     m_resultsLabel->setText(
-        fresh ? tr("<b>No results yet for %1.</b> Train its %2 here, %3 at a time: %4.")
-                            .arg(name, runs(s.runs))
+        fresh ? tr("<b>No results yet for %1.</b> Train its %2 %3, %4 at a time: %5.")
+                            .arg(name, runs(s.runs), where.toHtmlEscaped())
                             .arg(s.parallel)
                             .arg(estimateText()) +
                         detail
@@ -159,9 +172,10 @@ void FirstRunGuide::redraw() {
     m_resultsButton->setVisible(fresh);
     m_results->setVisible(canTrain(s) && s.done == 0);
 
-    m_jobsLabel->setText(tr("<b>None of the %1 of %2 has started.</b> Train them on this computer, at most %3 at "
-                            "once: %4.")
-                             .arg(runs(s.runs), name)
+    const QString jobsWhere = s.runOn.isEmpty() ? tr("on this computer")
+                                                : tr("on the cluster of profile %1 (SLURM)").arg(s.runOn.toHtmlEscaped());
+    m_jobsLabel->setText(tr("<b>None of the %1 of %2 has started.</b> Train them %3, at most %4 at once: %5.")
+                             .arg(runs(s.runs), name, jobsWhere)
                              .arg(s.parallel)
                              .arg(estimateText()) +
                          detail);

@@ -27,6 +27,8 @@ public:
         QString storePath, cacheDir;
         int runs = 0, started = 0, done = 0;
         int parallel = 1;             // the Jobs workspace's "at most N at once"
+        QString runOn;                // the Jobs workspace's cluster profile; empty: this computer
+        QString gpu;                  // the first GPU the GPUs field chooses; empty: the default device
         bool storeHasExperiments = false;
     };
     void update(const State &state);

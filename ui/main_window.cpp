@@ -17,6 +17,7 @@
 #include "store/results_store.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
@@ -129,6 +130,8 @@ MainWindow::MainWindow(QWidget *parent)
         updateFirstRun();
     });
     connect(m_jobs, &JobsWorkspace::runsChanged, this, &MainWindow::updateFirstRun);
+    // Where runs would train: the banners say this computer or the cluster profile.
+    connect(m_jobs->runOnBox(), &QComboBox::currentIndexChanged, this, &MainWindow::updateFirstRun);
     connect(m_doc, &SpecDocument::changed, this, &MainWindow::updateFirstRun);
     connect(m_doc, &SpecDocument::pathChanged, this, &MainWindow::updateFirstRun);
     connect(m_doc->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateFirstRun);
@@ -161,6 +164,8 @@ void MainWindow::updateFirstRun() {
     state.started = counts.started;
     state.done = counts.done;
     state.parallel = m_jobs->maxParallel();
+    state.runOn = m_jobs->runOn();
+    state.gpu = m_jobs->firstChosenGpu();
     state.storeHasExperiments = m_navigator->topLevelItemCount() > 0;
     m_results->setStoreHasExperiments(state.storeHasExperiments);
     m_guide->update(state);

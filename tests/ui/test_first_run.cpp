@@ -12,6 +12,7 @@
 #include "first_run_guide.h"
 #include "jobs/job_runner.h"
 #include "jobs/jobs_workspace.h"
+#include "jobs/cluster_profile.h"
 #include "main_window.h"
 #include "results/results_workspace.h"
 
@@ -79,6 +80,17 @@ private Q_SLOTS:
                      guide->jobsText().contains(QString("at most %1 at once: about ").arg(cores)),
                  qPrintable(guide->jobsText()));
         test::saveScreenshot(&window, QStringLiteral("first_run_jobs.png"));
+        // With a cluster profile chosen, the banner says where they would train and that the
+        // estimate timed this machine, not the cluster's nodes.
+        ui::saveClusterProfiles({ui::ClusterProfile{QStringLiteral("lab"), path("work"), {}, {}, {}, {}, 1, {}}});
+        jobs->reloadProfiles();
+        QVERIFY(jobs->setRunOn(QStringLiteral("lab")));
+        QVERIFY2(guide->jobsText().contains("Train them on the cluster of profile lab (SLURM)") &&
+                     guide->jobsText().contains("if this machine trained them (the nodes of lab may be faster or slower)"),
+                 qPrintable(guide->jobsText()));
+        QCOMPARE(guide->jobsBanner()->findChild<QPushButton *>()->text(), QString("Train the 12 runs on lab"));
+        QVERIFY(jobs->setRunOn(QString()));
+        QVERIFY2(guide->jobsText().contains("Train them on this computer"), qPrintable(guide->jobsText()));
 
         // The button trains them here: every run queued, and the banners say what happens now.
         window.workspaces()->setCurrentWidget(window.resultsWorkspace());

@@ -77,6 +77,11 @@ public:
     int maxParallel() const;
     // The "GPUs" field: NVML indices such as "0,2"; empty means every GPU CUDA can use.
     void setGpuField(const QString &text);
+    // The GPU the first worker would get (empty: the CPU, or no valid choice).
+    QString firstChosenGpu() const {
+        const QStringList gpus = chosenGpus(nullptr);
+        return gpus.isEmpty() ? QString() : gpus.front();
+    }
     static constexpr int kRedrawMilliseconds = 250;
 
 Q_SIGNALS:
