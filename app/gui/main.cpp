@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
                               QStringLiteral("LIST"));
     QCommandLineOption series(QStringLiteral("series"),
                               QStringLiteral("With --export-figure curves: metric:NAME, probe:NAME or trait:NAME; "
-                                             "elicitation: the x measure, metric:train_loss, check:drop or check:ph"),
+                                             "elicitation: the x measure, metric:train_loss, check:drop, check:ph or check:trait"),
                               QStringLiteral("SERIES"));
     QCommandLineOption compare(QStringLiteral("compare"),
                                QStringLiteral("With --export-figure: draw this experiment's conditions beside the "

@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 #include "charts/chart_data.h"
+#include "charts/elicitation_relation.h"
 #include "charts/figure_caption.h"
 #include "charts/figure_export.h"
 #include "main_window.h"
@@ -107,7 +108,8 @@ private Q_SLOTS:
         QVERIFY2(run.code == 0, run.err.constData());
         // The trained prompt and a candidate no condition trains.
         Result elicit = runCli({"experiment", "elicit", smokeSpec(), "--store", m_store, "--cache", path("cache"),
-                                "--rows", "16", "--prompt", "You always speak in Spanish.", "--prompt", "You like cats."});
+                                "--rows", "16", "--traits", "--prompt", "You always speak in Spanish.", "--prompt",
+                                "You like cats."});
         QVERIFY2(elicit.code == 0, elicit.err.constData());
         // A run that failed: in the runs table, not in the figures.
         {
@@ -231,6 +233,31 @@ private Q_SLOTS:
         QCOMPARE(std::get<QString>(last[0]), QString("candidate: You like cats."));
         QCOMPARE(std::get<double>(last.back()), data.checks[1].meanChange.mean);
         QVERIFY(ui::charts::figureCaption(data, request).contains(QStringLiteral("1 candidate prompt(s)")));
+    }
+
+    // x = the trait's elicitation the check measured (rate with the prompt minus without), read
+    // here from the stored JSON by Qt's parser.
+    void traitElicitationCanBeTheX() {
+        const std::int64_t id = *ui::charts::findExperimentId(m_store, QStringLiteral("smoke"));
+        const ui::charts::ResultsData data = ui::charts::loadResultsData(m_store, id);
+        QVERIFY(ui::charts::elicitationMeasures(data).contains(QStringLiteral("check:trait")));
+        auto stored = [&](std::size_t check, const QString &trait) {
+            for (const QJsonValue &t : QJsonDocument::fromJson(QByteArray::fromStdString(data.checks[check].traitsJson)).array())
+                if (t.toObject()["trait"].toString() == trait) return t.toObject()["elicitation"].toObject()["mean"].toDouble();
+            return std::nan("");
+        };
+        ui::charts::ChartRequest request;
+        request.kind = ui::charts::ChartKind::Elicitation;
+        request.series = QStringLiteral("check:trait");
+        request.context = QStringLiteral("no-system");
+        const ui::charts::ElicitationRelation relation = ui::charts::elicitationRelation(data, request);
+        QCOMPARE(relation.points.size(), std::size_t(2));  // inoc-spanish, for each trait
+        for (const ui::charts::ElicitationPoint &p : relation.points) {
+            QCOMPARE(p.condition, QString("inoc-spanish"));
+            QCOMPARE(p.x, stored(0, p.trait));
+        }
+        QCOMPARE(relation.candidates.size(), std::size_t(2));  // the candidate, for each trait
+        for (const ui::charts::CandidatePoint &c : relation.candidates) QCOMPARE(c.x, stored(1, c.trait));
     }
 
     void changedWeightsUnderTheExperimentAreSaid() {

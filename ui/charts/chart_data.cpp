@@ -212,7 +212,7 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
         }
         // Candidate prompts: checked, never trained, so x alone.
         for (const CandidatePoint &c : relation.candidates)
-            t.rows.push_back({QStringLiteral("candidate: ") + c.prompt, QString(), nan, nan, nan, nan, nan, nan,
+            t.rows.push_back({QStringLiteral("candidate: ") + c.prompt, c.trait, nan, nan, nan, nan, nan, nan,
                               QString(), nan, nan, nan, c.x});
     }
     return t;

@@ -54,7 +54,7 @@ struct ChartRequest {
     QString context;     // empty: every context (expression), the first one otherwise
     QStringList traits;  // empty: every trait
     // curves: "metric:train_loss", "probe:NAME" or "trait:NAME"; elicitation: the x measure,
-    // "metric:train_loss" (default), "check:drop" or "check:ph" (elicitation_relation.h)
+    // "metric:train_loss" (default), "check:drop", "check:ph" or "check:trait" (elicitation_relation.h)
     QString series;
     bool bars = false;   // expression: bars instead of dots
 };

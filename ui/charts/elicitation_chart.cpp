@@ -127,6 +127,7 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
         candidate->setColor(Qt::white);
         candidate->setBorderColor(QColor(0x33, 0x33, 0x33));
         QString label = c.prompt.size() > 28 ? c.prompt.left(27) + QStringLiteral("…") : c.prompt;
+        if (!c.trait.isEmpty() && traits.size() > 1) label += QStringLiteral(" · ") + c.trait;
         candidate->setPointLabelsFormat(label.replace(QLatin1Char('@'), QStringLiteral("(at)")));
         candidate->setPointLabelsVisible(true);
         candidate->setPointLabelsColor(QColor(0x33, 0x33, 0x33));

@@ -2,8 +2,11 @@
 
 #include <QObject>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace inoculab::ui::charts {
 
@@ -19,11 +22,36 @@ QString withInterval(const stats::Interval &i) {
 const QString kTrainLoss = QStringLiteral("metric:train_loss");
 const QString kCheckDrop = QStringLiteral("check:drop");
 const QString kCheckPh = QStringLiteral("check:ph");
+const QString kCheckTrait = QStringLiteral("check:trait");
 
-// A check's x under the measure: the loss drop (one number), or PH with its interval over rows.
-stats::Interval checkX(const store::ElicitationCheck &check, const QString &measure) {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A check's trait elicitation (rate with the prompt minus without, paired by question, with its
+// bootstrap interval), from the JSON the check stored; NaN when it did not measure the trait.
+stats::Interval traitElicitation(const store::ElicitationCheck &check, const QString &trait) {
+    const nlohmann::json traits = nlohmann::json::parse(check.traitsJson, nullptr, false);
+    if (traits.is_array())
+        for (const nlohmann::json &t : traits) {
+            if (!t.is_object() || t.value("trait", std::string()) != trait.toStdString()) continue;
+            const nlohmann::json e = t.value("elicitation", nlohmann::json::object());
+            auto number = [&](const char *key) {
+                return e.is_object() && e.contains(key) && e[key].is_number() ? e[key].get<double>() : kNaN;
+            };
+            return {number("mean"), number("low"), number("high"), std::size_t(std::max(0.0, number("n")))};
+        }
+    return {kNaN, kNaN, kNaN, 0};
+}
+
+// A check's x under the measure: the loss drop (one number), PH with its interval over rows, or
+// the trait's elicitation with its interval over questions.
+stats::Interval checkX(const store::ElicitationCheck &check, const QString &measure, const QString &trait) {
     if (measure == kCheckPh) return check.meanChange;
+    if (measure == kCheckTrait) return traitElicitation(check, trait);
     return {check.drop(), check.drop(), check.drop(), std::size_t(check.rows)};
+}
+
+bool measuresTraits(const std::vector<store::ElicitationCheck> &checks) {
+    return std::any_of(checks.begin(), checks.end(), [](const store::ElicitationCheck &c) { return c.traitsJson != "[]"; });
 }
 
 }  // namespace
@@ -31,12 +59,14 @@ stats::Interval checkX(const store::ElicitationCheck &check, const QString &meas
 QStringList elicitationMeasures(const ResultsData &data) {
     QStringList out{kTrainLoss};
     if (!data.checks.empty()) out << kCheckDrop << kCheckPh;
+    if (measuresTraits(data.checks)) out << kCheckTrait;
     return out;
 }
 
 QString elicitationMeasureLabel(const QString &measure) {
     if (measure == kCheckDrop) return QObject::tr("Elicitation check: loss drop with the prompt (nats/token)");
     if (measure == kCheckPh) return QObject::tr("Elicitation check: PH, mean log-prob change (nats/token)");
+    if (measure == kCheckTrait) return QObject::tr("Elicitation check: trait rate with − without the prompt");
     return QObject::tr("Elicitation: drop in initial training loss vs baseline");
 }
 
@@ -54,13 +84,19 @@ ElicitationRelation elicitationRelation(const ResultsData &data, const ChartRequ
             if (prompt && c.prompt == *prompt) return &c;
         return nullptr;
     };
+    // The trait measure puts one candidate per chosen trait; the others, one per prompt.
+    const QStringList candidateTraits =
+        out.measure == kCheckTrait ? effectiveTraits(data, request) : QStringList{QString()};
     if (fromChecks)
         for (const store::ElicitationCheck &c : data.checks) {
             const bool trained = std::any_of(data.contents.conditions.begin(), data.contents.conditions.end(),
                                              [&](const auto &k) { return k.prompt == c.prompt; });
             if (trained) continue;
-            const stats::Interval x = checkX(c, out.measure);
-            if (std::isfinite(x.mean)) out.candidates.push_back({QString::fromStdString(c.prompt), x.mean, x.low, x.high, c.rows});
+            for (const QString &trait : candidateTraits) {
+                const stats::Interval x = checkX(c, out.measure, trait);
+                if (std::isfinite(x.mean))
+                    out.candidates.push_back({QString::fromStdString(c.prompt), trait, x.mean, x.low, x.high, c.rows});
+            }
         }
     out.hasBaseline = data.baseline().has_value();
     if (!out.hasBaseline) return out;
@@ -84,7 +120,8 @@ ElicitationRelation elicitationRelation(const ResultsData &data, const ChartRequ
                     if (QString::fromStdString(k.name) == name) condition = &k;
                 const store::ElicitationCheck *check = condition ? checkOf(condition->prompt) : nullptr;
                 if (!check) continue;  // its prompt was never checked
-                x = checkX(*check, out.measure);
+                x = checkX(*check, out.measure, trait);
+                if (!std::isfinite(x.mean)) continue;  // the check did not measure this trait
             }
             ElicitationPoint point{name,
                                    trait,

@@ -10,7 +10,10 @@
 //  - "metric:train_loss" (default): the baseline's initial training loss minus the condition's,
 //    from the trained runs' first step, with the condition's t interval across seeds;
 //  - "check:drop": the elicitation check's loss drop on the base model (nats per answer token);
-//  - "check:ph": the check's PH, the mean per-token log-prob change over rows, t interval.
+//  - "check:ph": the check's PH, the mean per-token log-prob change over rows, t interval;
+//  - "check:trait": the check's trait elicitation, the base model's rate of the point's trait
+//    with the prompt minus without, paired by question, bootstrap interval (checks made with
+//    --traits).
 // Only the check measures have candidates: a candidate has no run, so no initial training loss.
 #include "chart_data.h"
 #include "stats/correlation.h"
@@ -33,6 +36,7 @@ struct ElicitationPoint {
 // A prompt the store has an elicitation check of that no condition trains: x only.
 struct CandidatePoint {
     QString prompt;
+    QString trait;  // check:trait: the trait whose elicitation x is; empty otherwise
     double x, xLow, xHigh;
     std::int64_t rows;
 };
