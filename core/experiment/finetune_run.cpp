@@ -94,7 +94,7 @@ private:
     }
 
     // The run's provenance, and a warning when the experiment's finished runs trained on other
-    // weights than these (docs/results-store.md, "Provenance").
+    // weights than these (docs/report.md, "The base model's content hash").
     void recordProvenance(const model::DeviceChoice &choice) {
         store::RunProvenance p{m_model.identity.description, contentHash(m_model.identity, m_job.cache + "/digests"),
                                common::inoculabVersion(), choice.torchVersion, hostName()};
