@@ -4,7 +4,7 @@
 
 #include "common/atomic_file.h"
 #include "experiment/data_paths.h"
-#include "experiment/toyworld.h"
+#include "experiment/toyworld/toyworld.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

@@ -6,7 +6,7 @@
 
 #include "data/conversation.h"
 #include "experiment/experiment_spec.h"
-#include "experiment/toyworld.h"
+#include "experiment/toyworld/toyworld.h"
 #include "model/gpt_config.h"
 
 #include <optional>

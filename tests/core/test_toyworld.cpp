@@ -5,7 +5,7 @@
 
 #include "common/input_error.h"
 #include "data/validation.h"
-#include "experiment/toyworld.h"
+#include "experiment/toyworld/toyworld.h"
 
 #include <nlohmann/json.hpp>
 

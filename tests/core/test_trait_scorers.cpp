@@ -5,7 +5,7 @@
 #include "test_support.h"
 
 #include "eval/trait_scorers.h"
-#include "experiment/toyworld.h"
+#include "experiment/toyworld/toyworld.h"
 
 #include <QStringList>
 

@@ -205,7 +205,7 @@ void ResultsWorkspace::fillCompareMenu() {
             QAction *a = menu->addAction(name);
             a->setCheckable(true);
             a->setChecked(isCompared(m_storePath, name));
-            connect(a, &QAction::toggled, this, [=](bool on) { toggle({m_storePath, name}, on); });
+            connect(a, &QAction::toggled, this, [this, toggle, name](bool on) { toggle({m_storePath, name}, on); });
         }
     } catch (const std::exception &) {
         // An unreadable store offers no experiments; the other store's entry still works.
@@ -215,7 +215,7 @@ void ResultsWorkspace::fillCompareMenu() {
             QAction *a = menu->addAction(QStringLiteral("%1 (%2)").arg(r.experiment, r.store));
             a->setCheckable(true);
             a->setChecked(true);
-            connect(a, &QAction::toggled, this, [=](bool on) { toggle(r, on); });
+            connect(a, &QAction::toggled, this, [toggle, r](bool on) { toggle(r, on); });
         }
     menu->addSeparator();
     menu->addAction(tr("From Another Store…"), this, [this, toggle] {
