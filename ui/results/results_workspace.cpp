@@ -199,10 +199,14 @@ void ResultsWorkspace::fillCompareMenu() {
     };
     try {
         store::ResultsStore s = store::ResultsStore::open(m_storePath.toStdString(), store::ResultsStore::Access::ReadOnly);
-        for (const store::ExperimentRecord &e : s.experiments()) {
+        const std::vector<store::ExperimentRecord> experiments = s.experiments();
+        for (const store::ExperimentRecord &e : experiments) {
             if (e.id == m_experiment) continue;
-            const QString name = QString::fromStdString(e.name);
-            QAction *a = menu->addAction(name);
+            // A name registered twice (its spec changed) is told apart by its spec hash.
+            const bool shared = std::count_if(experiments.begin(), experiments.end(),
+                                              [&](const store::ExperimentRecord &o) { return o.name == e.name; }) > 1;
+            const QString name = QString::fromStdString(shared ? e.specHash.substr(0, 12) : e.name);
+            QAction *a = menu->addAction(shared ? QStringLiteral("%1 (%2)").arg(QString::fromStdString(e.name), name) : name);
             a->setCheckable(true);
             a->setChecked(isCompared(m_storePath, name));
             connect(a, &QAction::toggled, this, [this, toggle, name](bool on) { toggle({m_storePath, name}, on); });
@@ -259,7 +263,12 @@ void ResultsWorkspace::refresh() {
             if (compare.empty()) {
                 out->data = std::make_shared<const charts::ResultsData>(std::move(own));
             } else {
-                std::vector<charts::ExperimentRef> refs{{path, own.experimentName}};
+                // By spec hash: a name may have been registered more than once.
+                QString self = own.experimentName;
+                store::ResultsStore s = store::ResultsStore::open(path.toStdString(), store::ResultsStore::Access::ReadOnly);
+                for (const store::ExperimentRecord &e : s.experiments())
+                    if (e.id == id) self = QString::fromStdString(e.specHash.substr(0, 16));
+                std::vector<charts::ExperimentRef> refs{{path, self}};
                 refs.insert(refs.end(), compare.begin(), compare.end());
                 out->data = std::make_shared<const charts::ResultsData>(charts::loadCombined(refs));
             }
