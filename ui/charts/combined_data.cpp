@@ -26,11 +26,8 @@ ResultsData combineExperiments(const std::vector<ExperimentPart> &parts) {
         names << part.label;
         const std::string prefix = part.label.toStdString() + ": ";
         auto renamed = [&](const std::string &condition) { return prefix + condition; };
-        for (auto c : part.data.contents.conditions) {
+        for (const auto &c : part.data.contents.conditions)
             out.groupOf[QString::fromStdString(renamed(c.name))] = part.label;
-            c.name = renamed(c.name);
-            out.contents.conditions.push_back(std::move(c));
-        }
         appendNew(out.contents.contexts, part.data.contents.contexts);
         appendNew(out.contents.traits, part.data.contents.traits);
         appendNew(out.contents.metrics, part.data.contents.metrics);
@@ -51,6 +48,17 @@ ResultsData combineExperiments(const std::vector<ExperimentPart> &parts) {
                 out.elicitation[key].push_back(std::move(pair));
             }
     }
+    // Conditions interleaved by their place in each spec (A's first, B's first, A's second, ...),
+    // so that the same prompt on two base models is drawn side by side.
+    std::size_t most = 0;
+    for (const ExperimentPart &part : parts) most = std::max(most, part.data.contents.conditions.size());
+    for (std::size_t i = 0; i < most; ++i)
+        for (const ExperimentPart &part : parts) {
+            if (i >= part.data.contents.conditions.size()) continue;
+            auto c = part.data.contents.conditions[i];
+            c.name = part.label.toStdString() + ": " + c.name;
+            out.contents.conditions.push_back(std::move(c));
+        }
     for (auto *sorted : {&out.contents.metrics, &out.contents.probes}) std::sort(sorted->begin(), sorted->end());
     std::sort(out.contents.evaluatedSteps.begin(), out.contents.evaluatedSteps.end());
     out.experimentName = names.join(QStringLiteral(" + "));

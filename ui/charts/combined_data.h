@@ -1,7 +1,8 @@
 #pragma once
 // Experiments side by side: the conditions of several experiments, from one store or several,
 // in one chart (the same prompts on two base models, a sweep split over two stores). Each
-// condition is named "LABEL: condition"; contexts, traits, metrics and probes are the union, so
+// condition is named "LABEL: condition", the experiments' conditions interleaved by their place
+// in each spec; contexts, traits, metrics and probes are the union, so
 // whatever the experiments share is drawn together. Each condition keeps its own experiment's
 // baseline (ResultsData::baselineFor): suppression is always measured within an experiment.
 #include "chart_data.h"

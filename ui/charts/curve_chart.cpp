@@ -101,7 +101,7 @@ QChart *buildCurveChart(const ResultsData &data, const ChartRequest &request, co
         }
         if (maxX - minX >= 1 && maxX - minX <= 10) x->setTickCount(int(maxX - minX) + 1);
     }
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    placeLegend(chart);
     if (!theme.paper)
         chart->setTitle(QObject::tr("%1: %2 over training, mean and 95% CI across seeds")
                             .arg(data.experimentName, seriesLabel(series)));

@@ -190,7 +190,7 @@ QChart *buildElicitationChart(const ResultsData &data, const ChartRequest &reque
         zero->attachAxis(y);
         hideFromLegend(chart, zero);
     }
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    placeLegend(chart);
     if (!baseline)
         chart->setTitle(
             QObject::tr("Elicitation against suppression needs a baseline condition (one without a prompt)"));

@@ -33,7 +33,11 @@ QLineSeries *addErrorBar(QChart *chart, QAbstractAxis *x, QAbstractAxis *y, doub
 
 void hideFromLegend(QChart *chart, QObject *series) {
     for (QLegendMarker *marker : chart->legend()->markers(qobject_cast<QAbstractSeries *>(series)))
+    {
         marker->setVisible(false);
+        // Read back by placeLegend: a marker's isVisible() says false for all before the chart is shown.
+        marker->setProperty("hidden", true);
+    }
 }
 
 }  // namespace inoculab::ui::charts

@@ -4,6 +4,7 @@
 #include <QChart>
 #include <QGraphicsLayout>
 #include <QLegend>
+#include <QLegendMarker>
 
 #include <cmath>
 
@@ -55,6 +56,15 @@ void applyTheme(QChart *chart, const PaperTheme &theme) {
         chart->setMargins(QMargins(int(m), int(m), int(m), int(m)));
         chart->layout()->setContentsMargins(0, 0, 0, 0);
     }
+}
+
+void placeLegend(QChart *chart) {
+    // One row below holds about 100 characters of labels at the usual figure widths.
+    constexpr qsizetype kRowCharacters = 100;
+    qsizetype characters = 0;
+    for (QLegendMarker *marker : chart->legend()->markers())
+        if (!marker->property("hidden").toBool()) characters += marker->label().size() + 4;  // marker and gap
+    chart->legend()->setAlignment(characters > kRowCharacters ? Qt::AlignRight : Qt::AlignBottom);
 }
 
 }  // namespace inoculab::ui::charts

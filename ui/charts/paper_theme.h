@@ -25,5 +25,8 @@ QColor paletteColor(int index);
 QFont themeFont(const PaperTheme &theme, double scale = 1.0);
 // Fonts, backgrounds and margins of a built chart (series colours are set by the builders).
 void applyTheme(QChart *chart, const PaperTheme &theme);
+// The legend below the plot, or at its right when its visible labels are too long to share
+// one row (Qt elides them there): experiments side by side name every condition twice over.
+void placeLegend(QChart *chart);
 
 }  // namespace inoculab::ui::charts

@@ -87,7 +87,7 @@ QChart *buildScatterChart(const ResultsData &data, const ChartRequest &request, 
         mean->attachAxis(x);
         mean->attachAxis(y);
     }
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    placeLegend(chart);
     if (two.traitB.isEmpty())
         chart->setTitle(QObject::tr("Two traits against each other need two traits (choose them under Traits)"));
     else if (!theme.paper)

@@ -148,7 +148,7 @@ QChart *buildTraitChart(const ResultsData &data, const ChartRequest &request, co
         means->attachAxis(x);
         means->attachAxis(y);
     }
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    placeLegend(chart);
     if (!theme.paper)
         chart->setTitle(QObject::tr("%1: trait expression, mean and 95% CI across seeds").arg(data.experimentName));
     applyTheme(chart, theme);
