@@ -35,7 +35,7 @@ namespace fs = std::filesystem;
 
 struct RunArgs {
     std::string spec, store = store::ResultsStore::defaultPath(), cache, device = "auto", progress = "auto";
-    std::string conditions, seeds, toyWorld, gpus;
+    std::string conditions, seeds, baseSeeds, toyWorld, gpus;
     int jobs = 0;
     int checkpointSeconds = 120;
     bool rejudge = false;
@@ -87,6 +87,40 @@ std::vector<std::string> gpuSlots(const RunArgs &args, model::DeviceRequest devi
         return {};
     }
     return slots;
+}
+
+std::vector<std::uint64_t> seedList(const std::string &text, const char *option) {
+    std::vector<std::uint64_t> seeds;
+    for (const std::string &s : splitList(text)) {
+        try {
+            std::size_t used = 0;
+            unsigned long long value = std::stoull(s, &used);
+            if (used != s.size() || s.front() == '-') throw std::invalid_argument(s);
+            seeds.push_back(value);
+        } catch (const std::exception &) {
+            throw UsageError{std::string(option) + ": \"" + s + "\" is not a seed (a non-negative integer)"};
+        }
+    }
+    return seeds;
+}
+
+// The base models to run: the spec's (experiment::runBaseSeeds), or those of --base-seeds,
+// each one the spec names.
+std::vector<std::optional<std::uint64_t>> chosenBaseSeeds(const experiment::ExperimentSpec &spec,
+                                                          const std::string &option) {
+    std::vector<std::optional<std::uint64_t>> bases = experiment::runBaseSeeds(spec);
+    if (option.empty()) return bases;
+    if (!bases.front())
+        throw UsageError{"--base-seeds: the spec names one base model; list several in "
+                         "base_model.pretraining.seeds (a toy base model) to run on more"};
+    std::vector<std::optional<std::uint64_t>> chosen;
+    for (std::uint64_t seed : seedList(option, "--base-seeds")) {
+        if (std::find(bases.begin(), bases.end(), std::optional(seed)) == bases.end())
+            throw UsageError{"--base-seeds: " + std::to_string(seed) +
+                             " is not one of the spec's base models (base_model.pretraining.seeds)"};
+        chosen.push_back(seed);
+    }
+    return chosen;
 }
 
 struct PlannedJob {
@@ -201,7 +235,8 @@ private:
 
 // --estimate: what `run` would do next, timed instead of done. The store is only read.
 int estimateRuns(const RunArgs &args, const experiment::RunInputs &in, const std::vector<std::string> &conditions,
-                 const std::vector<std::uint64_t> &seeds, const std::vector<std::string> &gpus, const std::string &cache,
+                 const std::vector<std::uint64_t> &seeds, const std::vector<std::optional<std::uint64_t>> &bases,
+                 const std::vector<std::string> &gpus, const std::string &cache,
                  const std::string &logDir, int requested, int threadsPerJob, const common::CancelToken &cancel) {
     std::vector<store::RunRecord> existing;
     if (fs::exists(args.store)) {
@@ -210,12 +245,14 @@ int estimateRuns(const RunArgs &args, const experiment::RunInputs &in, const std
     }
     EstimateRequest request;
     for (const std::string &condition : conditions)
-        for (std::uint64_t seed : seeds) {
-            const bool done = std::any_of(existing.begin(), existing.end(), [&](const store::RunRecord &r) {
-                return r.condition == condition && r.seed == seed && r.status == store::RunStatus::Done;
-            });
-            ++(done ? request.runsDone : request.runsToDo);
-        }
+        for (const std::optional<std::uint64_t> &baseSeed : bases)
+            for (std::uint64_t seed : seeds) {
+                const bool done = std::any_of(existing.begin(), existing.end(), [&](const store::RunRecord &r) {
+                    return r.condition == condition && r.seed == seed && r.baseSeed == baseSeed &&
+                           r.status == store::RunStatus::Done;
+                });
+                ++(done ? request.runsDone : request.runsToDo);
+            }
     request.parallel = std::max(1, std::min<int>(requested, static_cast<int>(std::max<std::size_t>(1, request.runsToDo))));
     request.job.kind = experiment::JobKind::Estimate;
     request.job.spec = fs::absolute(args.spec).string();
@@ -249,24 +286,19 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
         }
     }
     std::vector<std::uint64_t> seeds = spec.seeds;
-    if (!args.seeds.empty()) {
-        seeds.clear();
-        for (const std::string &s : splitList(args.seeds)) {
-            try {
-                std::size_t used = 0;
-                unsigned long long value = std::stoull(s, &used);
-                if (used != s.size()) throw std::invalid_argument(s);
-                seeds.push_back(value);
-            } catch (const std::exception &) {
-                throw UsageError{"--seeds: \"" + s + "\" is not a seed (a non-negative integer)"};
-            }
-        }
-    }
+    if (!args.seeds.empty()) seeds = seedList(args.seeds, "--seeds");
+    const std::vector<std::optional<std::uint64_t>> bases = chosenBaseSeeds(spec, args.baseSeeds);
 
     if (args.estimate && args.backend == "slurm")
         throw UsageError{"--estimate: only for the local backend (on a cluster the queue decides when runs start)"};
     if (args.json && !args.estimate) throw UsageError{"--json: only with --estimate"};
     if (args.backend == "slurm") {
+        // The cluster backend keys its tasks, result files and pretraining job by condition and
+        // seed alone (docs/cluster.md); it does not run several base models yet.
+        if (bases.front())
+            throw UsageError{"--backend slurm: the spec names several base models (base_model.pretraining.seeds), "
+                             "which only the local backend runs so far; on the cluster, run one spec per base model "
+                             "(pretraining.seed)"};
         if (args.workDir.empty()) throw UsageError{"--backend slurm needs --work-dir (a folder on the cluster's shared filesystem)"};
         if (!args.gpus.empty() || args.jobs > 0 || !args.cache.empty())
             throw UsageError{"--gpus, --jobs and --cache are the local backend's; SLURM places the tasks "
@@ -306,7 +338,8 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     // (docs/reliability.md), so a run resumed or rerun alone must get the threads it had in the
     // sweep to reproduce its numbers exactly.
     const int threadsPerJob = std::max(1, cores / requested);
-    if (args.estimate) return estimateRuns(args, in, conditions, seeds, gpus, cache, logDir, requested, threadsPerJob, cancel);
+    if (args.estimate)
+        return estimateRuns(args, in, conditions, seeds, bases, gpus, cache, logDir, requested, threadsPerJob, cancel);
 
     store::ResultsStore results = store::ResultsStore::open(args.store);
     std::int64_t experimentId = results.registerExperiment(experiment::registrationFor(spec));
@@ -324,38 +357,54 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
 
     std::deque<PlannedJob> finetunes;
     std::size_t skipped = 0;
+    std::vector<std::optional<std::uint64_t>> basesUsed;  // those with a run to do
     for (const std::string &condition : conditions) {
-        for (std::uint64_t seed : seeds) {
-            bool done = std::any_of(existing.begin(), existing.end(), [&](const store::RunRecord &r) {
-                return r.condition == condition && r.seed == seed && r.status == store::RunStatus::Done;
-            });
-            if (done) {
-                ++skipped;
-                continue;
+        for (const std::optional<std::uint64_t> &baseSeed : bases) {
+            for (std::uint64_t seed : seeds) {
+                bool done = std::any_of(existing.begin(), existing.end(), [&](const store::RunRecord &r) {
+                    return r.condition == condition && r.seed == seed && r.baseSeed == baseSeed &&
+                           r.status == store::RunStatus::Done;
+                });
+                if (done) {
+                    ++skipped;
+                    continue;
+                }
+                results.createRun(experimentId, condition, seed, baseSeed);  // queued, so the GUI sees it
+                experiment::WorkerJob job = base;
+                job.kind = experiment::JobKind::Finetune;
+                job.condition = condition;
+                job.seed = seed;
+                job.baseSeed = baseSeed;
+                const std::string label =
+                    condition + (baseSeed ? "/base" + std::to_string(*baseSeed) : "") + "/seed" + std::to_string(seed);
+                finetunes.push_back({label, job, plannedFinetuneSteps(spec)});
+                if (std::find(basesUsed.begin(), basesUsed.end(), baseSeed) == basesUsed.end())
+                    basesUsed.push_back(baseSeed);
             }
-            results.createRun(experimentId, condition, seed);  // queued, so the GUI sees it
-            experiment::WorkerJob job = base;
-            job.kind = experiment::JobKind::Finetune;
-            job.condition = condition;
-            job.seed = seed;
-            finetunes.push_back({condition + "/seed" + std::to_string(seed), job, plannedFinetuneSteps(spec)});
         }
     }
 
-    bool needBase = false;
-    if (spec.baseModel.kind == experiment::BaseModelKind::Toy && !finetunes.empty()) {
-        std::string weights = experiment::baseModelWeightsPath(base.cache, experiment::baseModelKey(in));
-        needBase = !fs::exists(weights);
-    }
+    // The toy base models not in the cache yet, pretrained one after the other before any run.
+    std::deque<PlannedJob> pretrains;
+    if (spec.baseModel.kind == experiment::BaseModelKind::Toy)
+        for (const std::optional<std::uint64_t> &baseSeed : basesUsed) {
+            const std::string key = experiment::baseModelKey(experiment::withBaseSeed(in, baseSeed));
+            if (fs::exists(experiment::baseModelWeightsPath(base.cache, key))) continue;
+            experiment::WorkerJob pretrain = base;
+            pretrain.kind = experiment::JobKind::Pretrain;
+            pretrain.baseSeed = baseSeed;
+            pretrains.push_back({baseSeed ? "pretrain/base" + std::to_string(*baseSeed) : "pretrain", pretrain,
+                                 spec.baseModel.toy.pretraining.steps});
+        }
+    const bool needBase = !pretrains.empty();
 
     const int parallel =
         std::max(1, std::min<int>(requested, static_cast<int>(std::max<std::size_t>(1, finetunes.size()))));
 
     ProgressMode mode = progressModeNamed(args.progress);
     RunProgress progress(mode, finetunes.size());
-    if (needBase)
-        progress.expect("pretrain", spec.baseModel.toy.pretraining.steps,
-                        static_cast<double>(spec.baseModel.toy.pretraining.batchSize));
+    for (const PlannedJob &p : pretrains)
+        progress.expect(p.label, p.steps, static_cast<double>(spec.baseModel.toy.pretraining.batchSize));
     for (const PlannedJob &j : finetunes)
         progress.expect(j.label, j.steps, static_cast<double>(spec.training.batchSize) / parallel);
     if (mode == ProgressMode::Bar || mode == ProgressMode::Lines)
@@ -372,10 +421,11 @@ int runExperiment(const RunArgs &args, const common::CancelToken &cancel) {
     Scheduler scheduler(progress, cancel, logDir, gpus);
     std::vector<std::string> failures;
     if (needBase) {
-        experiment::WorkerJob pretrain = base;
-        pretrain.kind = experiment::JobKind::Pretrain;
-        progress.note("pretraining the toy base model (cached for later runs)");
-        failures = scheduler.run({{"pretrain", pretrain, spec.baseModel.toy.pretraining.steps}}, 1, cores);
+        progress.note(pretrains.size() == 1 ? "pretraining the toy base model (cached for later runs)"
+                                            : "pretraining " + std::to_string(pretrains.size()) +
+                                                  " toy base models, one after the other (cached for later runs)");
+        // One at a time with every core: pretraining is one long job per base model.
+        failures = scheduler.run(pretrains, 1, cores);
     }
     if (failures.empty() && !scheduler.stopped()) {
         std::vector<std::string> more = scheduler.run(finetunes, parallel, threadsPerJob);
@@ -401,6 +451,8 @@ void addExperimentRunCommand(CLI::App &experimentCommand, CommandAction &action,
     run->add_option("--store", args->store, "Results store (SQLite)")->capture_default_str();
     run->add_option("--conditions", args->conditions, "Only these conditions (comma-separated names)");
     run->add_option("--seeds", args->seeds, "Only these seeds (comma-separated)");
+    run->add_option("--base-seeds", args->baseSeeds,
+                    "Only these base models (comma-separated pretraining seeds, of base_model.pretraining.seeds)");
     run->add_option("--device", args->device, "auto, cpu or cuda")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
         ->capture_default_str();

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -46,6 +47,7 @@ int runList(const std::string &path, bool json) {
             if (json) {
                 runs.push_back({{"condition", r.condition},
                                 {"seed", r.seed},
+                                {"base_seed", r.baseSeed ? nlohmann::ordered_json(*r.baseSeed) : nullptr},
                                 {"status", status},
                                 {"device", r.device ? nlohmann::ordered_json(*r.device) : nullptr},
                                 {"started_at", r.startedAt ? nlohmann::ordered_json(*r.startedAt) : nullptr},
@@ -53,7 +55,7 @@ int runList(const std::string &path, bool json) {
                                 {"error", r.error ? nlohmann::ordered_json(*r.error) : nullptr}});
                 continue;
             }
-            std::printf("  %-28s seed %-4llu %-9s %-8s %s\n", r.condition.c_str(), (unsigned long long)r.seed,
+            std::printf("  %-28s %-16s %-9s %-8s %s\n", r.condition.c_str(), store::runLabel(r.baseSeed, r.seed).c_str(),
                         status.c_str(), r.device.value_or("").c_str(), r.error.value_or("").c_str());
         }
         if (json) doc.push_back({{"name", e.name}, {"spec_hash", e.specHash}, {"created_at", e.createdAt}, {"runs", runs}});
@@ -85,23 +87,34 @@ int runSummary(const std::string &path, const std::string &experiment, const std
         std::printf("%s: no finished runs with evaluations yet\n", e.name.c_str());
         return kExitOk;
     }
+    std::size_t bases = 1;
+    for (const auto &row : rows) bases = std::max(bases, row.baseModels);
+    if (bases > 1)
+        std::printf("%zu base models: the mean and 95%% CI are across base models, each the mean of its seed models; "
+                    "b1/0 is seed 0 on base model 1\n",
+                    bases);
     std::printf("%-24s %-14s %-12s %7s  %-18s %-9s %s\n", "condition", "context", "trait", "mean", "95% CI", "method",
                 "per seed");
     for (const auto &row : rows) {
         std::string perSeed;
         for (std::size_t i = 0; i < row.perSeed.size(); ++i) {
             char value[32];
-            std::snprintf(value, sizeof value, "%s%llu:%.3f", i ? " " : "", (unsigned long long)row.seeds[i],
-                          row.perSeed[i]);
-            perSeed += value;
+            std::snprintf(value, sizeof value, ":%.3f", row.perSeed[i]);
+            // "0:0.950", or "b1/0:0.950" for seed 0 of base model 1 when there are several
+            perSeed += (i ? " " : "") +
+                       (row.baseModels > 1 && row.baseSeeds[i] ? "b" + std::to_string(*row.baseSeeds[i]) + "/" : "") +
+                       std::to_string(row.seeds[i]) + value;
         }
         std::string excluded;
         if (row.undefined || row.dropped)
             excluded = "  (left out: " + std::to_string(row.undefined) + " undefined, " + std::to_string(row.dropped) +
                        " dropped)";
+        // Across base models a Wilson trait's interval is a t-interval (stats::acrossBaseModels).
+        const stats::IntervalMethod method =
+            row.baseModels > 1 && row.method == stats::IntervalMethod::Wilson ? stats::IntervalMethod::T : row.method;
         std::printf("%-24s %-14s %-12s %7.3f  %-18s %-9s %s%s\n", row.condition.c_str(), row.context.c_str(),
                     row.trait.c_str(), row.interval.mean, bounds(row.interval).c_str(),
-                    std::string(stats::intervalMethodName(row.method)).c_str(), perSeed.c_str(), excluded.c_str());
+                    std::string(stats::intervalMethodName(method)).c_str(), perSeed.c_str(), excluded.c_str());
     }
     return kExitOk;
 }
@@ -113,7 +126,11 @@ int runExport(const std::string &path, const std::string &experiment, const std:
     store::ExperimentRecord e = findExperiment(store, experiment);
     auto rows = store::traitSummary(store, e.id);
     std::string text = store::exportSummary(rows, *store::parseExportFormat(format),
-                                            e.name + ": trait expression per condition, mean across seeds with 95% CI");
+                                            e.name + ": trait expression per condition, mean across seeds with 95% CI" +
+                                                (std::any_of(rows.begin(), rows.end(),
+                                                             [](const auto &r) { return r.baseModels > 1; })
+                                                     ? std::string(" (across base models)")
+                                                     : std::string()));
     common::AtomicFileWriter writer(out);
     writer.write(text);
     writer.commit();

@@ -47,6 +47,21 @@ bool isBlank(const std::string &text) { return text.find_first_not_of(" \t\r\n")
 
 int toInt(std::int64_t value) { return static_cast<int>(value); }  // callers' limits fit an int
 
+std::vector<std::uint64_t> readSeeds(ArrayReader a) {
+    std::vector<std::uint64_t> seeds;
+    std::map<std::int64_t, std::size_t> seen;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        std::optional<std::int64_t> seed = a.integer(i, kSeedLimits);
+        if (!seed) continue;
+        if (auto [it, inserted] = seen.emplace(*seed, i); !inserted) {
+            a.problems().add(a.pathOf(i), "duplicate seed (" + a.pathOf(it->second) + " has it too)");
+            continue;
+        }
+        seeds.push_back(static_cast<std::uint64_t>(*seed));
+    }
+    return seeds;
+}
+
 PretrainingSpec readPretraining(ObjectReader r) {
     PretrainingSpec p;
     p.steps = toInt(r.optionalInteger("steps", p.steps, kStepLimits));
@@ -54,6 +69,12 @@ PretrainingSpec readPretraining(ObjectReader r) {
     p.learningRate = r.optionalNumber("learning_rate", p.learningRate, kPositive);
     p.warmupSteps = toInt(r.optionalInteger("warmup_steps", p.warmupSteps, kWarmupLimits));
     p.seed = static_cast<std::uint64_t>(r.optionalInteger("seed", 0, kSeedLimits));
+    p.seeds = {p.seed};
+    if (r.has("seeds")) {
+        if (r.has("seed")) r.report("seed", "give seed (one base model) or seeds (several), not both");
+        p.seeds = readSeeds(r.optionalArray("seeds", true));
+        if (!p.seeds.empty()) p.seed = p.seeds.front();
+    }
     if (!r.failed("steps") && !r.failed("warmup_steps") && p.warmupSteps > p.steps)
         r.report("warmup_steps", "must not exceed steps (" + std::to_string(p.steps) + ")");
     r.finish();
@@ -172,21 +193,6 @@ std::vector<ConditionSpec> readConditions(ArrayReader a) {
         conditions.push_back(std::move(c));
     }
     return conditions;
-}
-
-std::vector<std::uint64_t> readSeeds(ArrayReader a) {
-    std::vector<std::uint64_t> seeds;
-    std::map<std::int64_t, std::size_t> seen;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        std::optional<std::int64_t> seed = a.integer(i, kSeedLimits);
-        if (!seed) continue;
-        if (auto [it, inserted] = seen.emplace(*seed, i); !inserted) {
-            a.problems().add(a.pathOf(i), "duplicate seed (" + a.pathOf(it->second) + " has it too)");
-            continue;
-        }
-        seeds.push_back(static_cast<std::uint64_t>(*seed));
-    }
-    return seeds;
 }
 
 LoraSpec readLora(ObjectReader r) {
@@ -363,8 +369,11 @@ json baseModelJson(const BaseModelSpec &b) {
         out["pretraining"] = {{"steps", p.steps},
                               {"batch_size", p.batchSize},
                               {"learning_rate", p.learningRate},
-                              {"warmup_steps", p.warmupSteps},
-                              {"seed", p.seed}};
+                              {"warmup_steps", p.warmupSteps}};
+        // One base model is written as `seed`, as before `seeds` existed, so its hash (the
+        // experiment's identity in existing stores) is unchanged.
+        if (p.seeds.size() > 1) out["pretraining"]["seeds"] = p.seeds;
+        else out["pretraining"]["seed"] = p.seed;
     }
     return out;
 }
@@ -550,6 +559,12 @@ std::vector<SpecProblem> missingInputs(const ExperimentSpec &spec, const std::st
         if (spec.traits[i].judge && spec.traits[i].judge->kind == JudgeKind::HuggingFace)
             check("traits[" + std::to_string(i) + "].params.judge.path", spec.traits[i].judge->path);
     return out;
+}
+
+std::vector<std::optional<std::uint64_t>> runBaseSeeds(const ExperimentSpec &spec) {
+    const std::vector<std::uint64_t> &seeds = spec.baseModel.toy.pretraining.seeds;
+    if (spec.baseModel.kind != BaseModelKind::Toy || seeds.size() < 2) return {std::nullopt};
+    return {seeds.begin(), seeds.end()};
 }
 
 bool hasJudgedTraits(const ExperimentSpec &spec) {

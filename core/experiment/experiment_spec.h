@@ -40,7 +40,13 @@ struct PretrainingSpec {
     int batchSize = 32;
     double learningRate = 2e-3;
     int warmupSteps = 50;
+    // The base model a run finetunes: the first of `seeds` as the spec is read, and each of
+    // them in turn for the runs of a spec that names several (withBaseSeed, run_data.h).
     std::uint64_t seed = 0;
+    // Every base model of the experiment (`seeds` in the file; `seed` alone means one). Base
+    // models are a factor of the design: each run is (base seed, finetune seed), and the
+    // intervals take the base models' variation in (docs/statistics.md).
+    std::vector<std::uint64_t> seeds{0};
 
     bool operator==(const PretrainingSpec &) const = default;
 };
@@ -275,6 +281,11 @@ std::string canonicalHash(const ExperimentSpec &spec);
 // local judges), each a problem at its JSON path naming the path as resolved: what a template
 // spec still needs filled in. Empty when every one exists.
 std::vector<SpecProblem> missingInputs(const ExperimentSpec &spec, const std::string &specFile);
+
+// The base seeds the runs of the spec are keyed by: one entry per base model when a toy
+// spec names several (`base_model.pretraining.seeds`), otherwise a single nullopt (the one
+// base model, whose runs the store keys by finetune seed alone, as before base seeds existed).
+std::vector<std::optional<std::uint64_t>> runBaseSeeds(const ExperimentSpec &spec);
 
 // Whether any trait is scored by a judge (evaluations then need eval/judges).
 bool hasJudgedTraits(const ExperimentSpec &spec);

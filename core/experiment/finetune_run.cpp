@@ -17,6 +17,7 @@
 #include "store/run_provenance.h"
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -60,15 +61,15 @@ public:
     JobOutcome run(bool resume) {
         // One worker per run: a second one (a double click, another machine on shared storage)
         // would interleave its steps with the first one's.
-        const std::string lockPath = runLockPath(m_job.cache, m_hash, m_job.condition, m_job.seed);
+        const std::string lockPath = runLockPath(m_job.cache, m_hash, m_job.condition, m_job.seed, m_job.baseSeed);
         fs::create_directories(fs::path(lockPath).parent_path());
         common::FileLock lock(lockPath, common::FileLock::Mode::TryOnce);
         if (!lock.isLocked())
             throw common::InputError(lockPath, 0,
-                                     "run " + m_job.condition + " seed " + std::to_string(m_job.seed) +
+                                     "run " + runName(m_job.condition, m_job.seed, m_job.baseSeed) +
                                          " is being trained by another worker");
         m_experimentId = m_store.registerExperiment(registrationFor(m_in.spec));
-        m_runId = m_store.createRun(m_experimentId, m_job.condition, m_job.seed);
+        m_runId = m_store.createRun(m_experimentId, m_job.condition, m_job.seed, m_job.baseSeed);
         for (const store::RunRecord &r : m_store.runs())
             if (r.id == m_runId && r.status == store::RunStatus::Done) {
                 emit({{"event", "done"}, {"status", "already_done"}});
@@ -90,6 +91,7 @@ private:
         if (!m_events) return;
         event["condition"] = m_job.condition;
         event["seed"] = m_job.seed;
+        if (m_job.baseSeed) event["base_seed"] = *m_job.baseSeed;
         m_events(event);
     }
 
@@ -111,7 +113,8 @@ private:
     JobOutcome train(bool resume) {
         model::DeviceChoice choice = model::chooseDevice(m_job.device);
         torch::Device device = torchDevice(choice);
-        m_model = loadBaseModel(m_in, m_job.cache, device, ModelUse::Finetune, m_events, m_cancel);
+        m_model = loadBaseModel(withBaseSeed(m_in, m_job.baseSeed), m_job.cache, device, ModelUse::Finetune, m_events,
+                                m_cancel);
         recordProvenance(choice);
 
         const TrainingSpec &t = m_in.spec.training;
@@ -127,8 +130,10 @@ private:
             settings.fakeOutOfMemoryStep = std::strtoll(fake, nullptr, 10);
         train::Trainer trainer(m_model.model, rows, settings, device);
 
-        const std::string checkpoint = runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed);
-        const nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
+        const std::string checkpoint =
+            runCheckpointDir(m_job.cache, m_hash, m_job.condition, m_job.seed, m_job.baseSeed);
+        nlohmann::json extra = {{"condition", m_job.condition}, {"seed", m_job.seed}, {"spec_hash", m_hash}};
+        if (m_job.baseSeed) extra["base_seed"] = *m_job.baseSeed;
         if (resume && model::checkpointExists(checkpoint)) trainer.loadCheckpoint(checkpoint);
         m_store.markRunStarted(m_runId, choice.name);
         nlohmann::json start = {{"event", "start"},
@@ -276,6 +281,22 @@ private:
     eval::JudgeBackendFactory m_judges;            // made on the first evaluation with judged traits
 };
 
+// A job on a spec that names several base models says which one it uses (a finetune job
+// must: the store keys its run by it); a base seed the spec does not name is refused.
+void checkBaseSeed(const WorkerJob &job, const ExperimentSpec &spec) {
+    const std::vector<std::optional<std::uint64_t>> bases = runBaseSeeds(spec);
+    if (!job.baseSeed) {
+        if (job.kind == JobKind::Finetune && bases.front())
+            throw common::InputError(job.spec, 0,
+                                     "base_model.pretraining.seeds names several base models: the job needs base_seed");
+        return;
+    }
+    if (std::find(bases.begin(), bases.end(), job.baseSeed) == bases.end())
+        throw common::InputError(job.spec, 0,
+                                 "base_seed " + std::to_string(*job.baseSeed) +
+                                     ": not one of the spec's base models (base_model.pretraining.seeds)");
+}
+
 // The run's file is closed (its journal gone, its pages synced: Journal::RunFile syncs fully);
 // a rename within one folder is atomic on POSIX filesystems, NFS included, so a reader of the
 // folder sees the whole file or none.
@@ -316,19 +337,20 @@ JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &even
     if (!job.specHash.empty() && canonicalHash(in.spec) != job.specHash)
         throw common::InputError(
             job.spec, 0, "the spec changed since the job was written (its hash is no longer " + job.specHash + ")");
+    checkBaseSeed(job, in.spec);
     if (job.kind == JobKind::Elicit) {
-        runElicitationJob(job, in, events, cancel);
+        runElicitationJob(job, withBaseSeed(in, job.baseSeed), events, cancel);
         if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "elicit"}});
         return JobOutcome::Done;
     }
     if (job.kind == JobKind::Estimate) {
-        measureRates(job, in, events, cancel, int(std::max(1u, std::thread::hardware_concurrency())));
+        measureRates(job, withBaseSeed(in, job.baseSeed), events, cancel, int(std::max(1u, std::thread::hardware_concurrency())));
         if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "estimate"}});
         return JobOutcome::Done;
     }
     if (job.kind == JobKind::Pretrain) {
         model::DeviceChoice choice = model::chooseDevice(job.device);
-        std::string path = ensureBaseModel(in, job.cache, torchDevice(choice), events, cancel, job.checkpointSeconds);
+        std::string path = ensureBaseModel(withBaseSeed(in, job.baseSeed), job.cache, torchDevice(choice), events, cancel, job.checkpointSeconds);
         if (events) events({{"event", "done"}, {"status", "done"}, {"kind", "pretrain"}, {"model", path}});
         return JobOutcome::Done;
     }
@@ -337,8 +359,11 @@ JobOutcome runWorkerJob(const WorkerJob &job, bool resume, const EventSink &even
     // A result file exists only complete: a worker started again after publishing (a requeue
     // that raced the end) has nothing to do.
     if (fs::exists(job.resultFile)) {
-        if (events)
-            events({{"event", "done"}, {"status", "already_done"}, {"condition", job.condition}, {"seed", job.seed}});
+        if (events) {
+            nlohmann::json done = {{"event", "done"}, {"status", "already_done"}, {"condition", job.condition}, {"seed", job.seed}};
+            if (job.baseSeed) done["base_seed"] = *job.baseSeed;
+            events(done);
+        }
         return JobOutcome::AlreadyDone;
     }
     JobOutcome outcome = FinetuneRun(job, std::move(in), events, cancel).run(resume);  // closed when it returns

@@ -61,8 +61,21 @@ model::GptConfig toyModelConfig(const ToyModelSpec &toy) {
     return c;
 }
 
+RunInputs withBaseSeed(const RunInputs &in, std::optional<std::uint64_t> baseSeed) {
+    RunInputs out = in;
+    if (!baseSeed) return out;
+    PretrainingSpec &p = out.spec.baseModel.toy.pretraining;
+    p.seed = *baseSeed;
+    p.seeds = {*baseSeed};
+    return out;
+}
+
 std::string baseModelKey(const RunInputs &in) {
-    std::string identity = toJson(in.spec).at("base_model").dump();
+    // The base model pretrained is the one of `seed`: a spec naming several base models gives
+    // each the key of a spec naming it alone, so they share the cache.
+    ExperimentSpec one = in.spec;
+    one.baseModel.toy.pretraining.seeds = {one.baseModel.toy.pretraining.seed};
+    std::string identity = toJson(one).at("base_model").dump();
     for (const std::string &file : in.world->sourceFiles()) identity += "\n" + common::sha256Hex(fileText(file));
     return common::sha256Hex(identity);
 }

@@ -25,6 +25,11 @@ struct RunInputs {
     static RunInputs load(const std::string &specFile, const std::string &toyWorldDir = {});
 };
 
+// The inputs of the runs on one base model of a spec that names several: the spec with that
+// pretraining seed alone, so the base model (and its cache key, baseModelKey) is the one a spec
+// naming only that seed would have. nullopt: the spec's own (one base model).
+RunInputs withBaseSeed(const RunInputs &in, std::optional<std::uint64_t> baseSeed);
+
 // The toy base model's pretraining rows: steps x batch rows of the style mixture.
 std::vector<data::Conversation> pretrainingRows(const RunInputs &in);
 // Identifies a pretrained toy base model: its spec and the toy world files it was trained on.

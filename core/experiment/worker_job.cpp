@@ -57,7 +57,8 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     if (!doc.is_object()) throw common::InputError(file, 0, "expected a JSON object");
     static const char *known[] = {
         "kind",      "spec",    "spec_hash", "store", "condition",         "seed", "cache", "device",
-        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds", "rejudge", "traits", "questions", "result_file"};
+        "toy_world", "threads", "prompts",   "rows",  "checkpoint_seconds", "rejudge", "traits", "questions", "result_file",
+        "base_seed"};
     for (const auto &item : doc.items()) {
         bool ok = false;
         for (const char *k : known) ok = ok || item.key() == k;
@@ -87,6 +88,7 @@ WorkerJob workerJobFromJson(const json &doc, const std::string &file) {
     job.store = r.string("store", finetune && job.resultFile.empty());
     job.condition = r.string("condition", finetune);
     job.seed = r.unsignedInt("seed", 0, finetune);
+    if (doc.contains("base_seed")) job.baseSeed = r.unsignedInt("base_seed", 0, true);
     job.threads = static_cast<int>(r.unsignedInt("threads", 0, false));
     if (job.kind == JobKind::Elicit) {
         if (!doc.contains("prompts")) r.fail("prompts", "required key is missing");
@@ -148,6 +150,7 @@ json toJson(const WorkerJob &job) {
         doc["condition"] = job.condition;
         doc["seed"] = job.seed;
     }
+    if (job.baseSeed) doc["base_seed"] = *job.baseSeed;
     if (job.kind == JobKind::Elicit) {
         doc["prompts"] = job.prompts;
         doc["rows"] = job.rows;
@@ -178,17 +181,22 @@ std::string baseModelWeightsPath(const std::string &cache, const std::string &ba
 }
 
 std::string runCheckpointDir(const std::string &cache, const std::string &specHash, const std::string &condition,
-                             std::uint64_t seed) {
+                             std::uint64_t seed, std::optional<std::uint64_t> baseSeed) {
+    const std::string base = baseSeed ? "-base" + std::to_string(*baseSeed) : "";
     return (std::filesystem::path(cache) / "runs" / specHash.substr(0, 16) /
-            (condition + "-seed" + std::to_string(seed)))
+            (condition + base + "-seed" + std::to_string(seed)))
         .string();
+}
+
+std::string runName(const std::string &condition, std::uint64_t seed, std::optional<std::uint64_t> baseSeed) {
+    return condition + (baseSeed ? " base " + std::to_string(*baseSeed) : "") + " seed " + std::to_string(seed);
 }
 
 std::string partialResultPath(const std::string &resultFile) { return resultFile + ".partial"; }
 
 std::string runLockPath(const std::string &cache, const std::string &specHash, const std::string &condition,
-                        std::uint64_t seed) {
-    return runCheckpointDir(cache, specHash, condition, seed) + ".lock";
+                        std::uint64_t seed, std::optional<std::uint64_t> baseSeed) {
+    return runCheckpointDir(cache, specHash, condition, seed, baseSeed) + ".lock";
 }
 
 std::string defaultCacheDir() {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct WorkerJob {
     std::string resultFile;
     std::string condition;   // finetune only
     std::uint64_t seed = 0;  // finetune only
+    // Which base model of a spec naming several (base_model.pretraining.seeds) the job uses;
+    // required then for pretrain and finetune jobs, refused when the spec names one.
+    std::optional<std::uint64_t> baseSeed;
     std::string cache;       // base models and run checkpoints live under it
     model::DeviceRequest device = model::DeviceRequest::Auto;
     std::string toyWorldDir;           // optional: the toy world's folder (default: the built-in one)
@@ -57,13 +61,17 @@ std::string_view jobKindName(JobKind kind);  // "pretrain", "finetune", "elicit"
 // Folders under the cache: the base model of a key, and a run's checkpoint.
 std::string baseModelDir(const std::string &cache, const std::string &baseKey);
 std::string baseModelWeightsPath(const std::string &cache, const std::string &baseKey);
+// A run on one of several base models has the base seed in its folder's name
+// ("inoc-spanish-base1-seed0"); the one base model of a spec keeps the plain name.
 std::string runCheckpointDir(const std::string &cache, const std::string &specHash, const std::string &condition,
-                             std::uint64_t seed);
+                             std::uint64_t seed, std::optional<std::uint64_t> baseSeed = std::nullopt);
 // Where a result file's run is written until it is published.
 std::string partialResultPath(const std::string &resultFile);
 // Held (common::FileLock) by the worker that trains the run, for as long as it lives.
 std::string runLockPath(const std::string &cache, const std::string &specHash, const std::string &condition,
-                        std::uint64_t seed);
+                        std::uint64_t seed, std::optional<std::uint64_t> baseSeed = std::nullopt);
+// "inoc-spanish seed 0", or "inoc-spanish base 1 seed 0" on one of several base models.
+std::string runName(const std::string &condition, std::uint64_t seed, std::optional<std::uint64_t> baseSeed);
 // $XDG_CACHE_HOME/inoculab, else ~/.cache/inoculab.
 std::string defaultCacheDir();
 

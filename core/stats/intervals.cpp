@@ -212,4 +212,31 @@ Interval acrossSeeds(std::span<const double> perSeedValues, IntervalMethod metho
     return pooled;
 }
 
+std::vector<double> baseModelMeans(std::span<const double> perRunValues, std::span<const std::int64_t> baseOf) {
+    if (baseOf.size() != perRunValues.size())
+        throw std::invalid_argument("baseOf: one base model per run (" + std::to_string(perRunValues.size()) +
+                                    " runs, " + std::to_string(baseOf.size()) + " labels)");
+    std::vector<std::int64_t> order;
+    std::vector<std::vector<double>> runs;
+    for (std::size_t i = 0; i < perRunValues.size(); ++i) {
+        auto at = std::find(order.begin(), order.end(), baseOf[i]);
+        if (at == order.end()) {
+            order.push_back(baseOf[i]);
+            runs.emplace_back();
+            at = order.end() - 1;
+        }
+        runs[std::size_t(at - order.begin())].push_back(perRunValues[i]);
+    }
+    std::vector<double> means;
+    for (const std::vector<double> &r : runs) means.push_back(mean(r));
+    return means;
+}
+
+Interval acrossBaseModels(std::span<const double> perRunValues, std::span<const std::int64_t> baseOf,
+                          IntervalMethod method, std::uint64_t bootstrapSeed, std::span<const double> trialsPerRun) {
+    const std::vector<double> means = baseModelMeans(perRunValues, baseOf);
+    if (means.size() <= 1) return acrossSeeds(perRunValues, method, bootstrapSeed, trialsPerRun);
+    return method == IntervalMethod::Bootstrap ? bootstrapInterval(means, bootstrapSeed) : tInterval(means);
+}
+
 }  // namespace inoculab::stats

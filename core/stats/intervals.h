@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace inoculab::stats {
 
@@ -87,5 +88,22 @@ Interval bootstrapStatisticInterval(std::span<const double> values,
 // T and Bootstrap ignore `trialsPerSeed`, so a caller may pass it whatever the method.
 Interval acrossSeeds(std::span<const double> perSeedValues, IntervalMethod method, std::uint64_t bootstrapSeed = 0,
                      std::span<const double> trialsPerSeed = {});
+
+// Runs on several base models, the design of docs/statistics.md ("Base models as a factor"):
+// each run is (base model, finetune seed), and the base models are the units the result must
+// generalise over, since the finetune seeds of one base model share its quirks. Each base
+// model's runs are averaged first (a plain mean over its finetune seeds), then the interval
+// is taken across those base-model means: bootstrap for Bootstrap, t for T and for Wilson
+// (pooling every sample's trial would treat the samples of one base model as independent
+// of each other, which they are not). `mean` is the mean of the base-model means, so each
+// base model weighs the same even when one lost a run; `n` is the number of base models.
+// `baseOf[i]` names the base model of run i (any labels; equal labels are one base model).
+// With a single base model this is acrossSeeds() over the runs, unchanged.
+Interval acrossBaseModels(std::span<const double> perRunValues, std::span<const std::int64_t> baseOf,
+                          IntervalMethod method, std::uint64_t bootstrapSeed = 0,
+                          std::span<const double> trialsPerRun = {});
+
+// The plain means of each base model's runs, in order of each base model's first run.
+std::vector<double> baseModelMeans(std::span<const double> perRunValues, std::span<const std::int64_t> baseOf);
 
 }  // namespace inoculab::stats

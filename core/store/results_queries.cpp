@@ -14,25 +14,33 @@ struct RunOfCondition {
     std::int64_t runId;
     std::string condition;
     std::int64_t position;
+    std::int64_t baseLabel;  // the base seed; -1 for the one base model
 };
 
 std::vector<RunOfCondition> runsOf(Database &db, std::int64_t experimentId) {
     Statement s(db,
-                "SELECT r.id, c.name, c.position FROM runs r JOIN conditions c ON c.id = r.condition_id "
-                "WHERE c.experiment_id = ?1 ORDER BY c.position, r.seed");
+                "SELECT r.id, c.name, c.position, coalesce(r.base_seed, -1) FROM runs r "
+                "JOIN conditions c ON c.id = r.condition_id "
+                "WHERE c.experiment_id = ?1 ORDER BY c.position, coalesce(r.base_seed, -1), r.seed");
     s.bind(1, experimentId);
     std::vector<RunOfCondition> out;
-    while (s.step()) out.push_back({s.integer(0), s.text(1), s.integer(2)});
+    while (s.step()) out.push_back({s.integer(0), s.text(1), s.integer(2), s.integer(3)});
     return out;
+}
+
+// The t-interval of per-run values, across base-model means when they come from several.
+stats::Interval tAcrossRuns(const std::vector<double> &values, const std::vector<std::int64_t> &bases) {
+    return stats::acrossBaseModels(values, bases, stats::IntervalMethod::T);
 }
 
 // Merges per-run series into per-condition curves. Each run's series is read in key order
 // (one range of the table's primary key), so no sort over all rows is needed.
 std::vector<Curve> curves(Database &db, std::int64_t experimentId, Statement &series) {
     std::vector<Curve> out;
-    std::map<std::int64_t, std::vector<double>> byStep;
+    std::map<std::int64_t, std::pair<std::vector<double>, std::vector<std::int64_t>>> byStep;  // values, bases
     auto finish = [&] {
-        for (auto &[step, values] : byStep) out.back().points.push_back({step, stats::tInterval(values)});
+        for (auto &[step, values] : byStep)
+            out.back().points.push_back({step, tAcrossRuns(values.first, values.second)});
         byStep.clear();
     };
     for (const RunOfCondition &run : runsOf(db, experimentId)) {
@@ -41,7 +49,11 @@ std::vector<Curve> curves(Database &db, std::int64_t experimentId, Statement &se
             out.push_back({run.condition, {}});
         }
         series.bind(1, run.runId);
-        while (series.step()) byStep[series.integer(0)].push_back(series.real(1));
+        while (series.step()) {
+            auto &[values, bases] = byStep[series.integer(0)];
+            values.push_back(series.real(1));
+            bases.push_back(run.baseLabel);
+        }
         series.reset();
     }
     if (!out.empty()) finish();
@@ -80,15 +92,26 @@ void countExcludedAnswers(Database &db, std::int64_t experimentId, const Summary
 
 }  // namespace
 
+std::vector<std::int64_t> baseLabels(const std::vector<std::optional<std::uint64_t>> &baseSeeds) {
+    std::vector<std::int64_t> labels;
+    for (const auto &b : baseSeeds) labels.push_back(b ? static_cast<std::int64_t>(*b) : -1);
+    return labels;
+}
+
+std::string runLabel(std::optional<std::uint64_t> baseSeed, std::uint64_t seed) {
+    return (baseSeed ? "base " + std::to_string(*baseSeed) + " " : std::string()) + "seed " + std::to_string(seed);
+}
+
 std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t experimentId,
                                           const SummaryOptions &options) {
     Database &db = store.database();
-    // One row per (condition, context, trait, seed): that seed model's mean score and count.
+    // One row per (condition, context, trait, base seed, seed): that seed model's mean score and count.
     Statement s(db, R"sql(
         WITH chosen AS (
             SELECT run_id, coalesce(?3, max(step)) AS step FROM eval_samples GROUP BY run_id
         )
-        SELECT c.name, e.context, ts.trait, r.seed, avg(ts.score), count(*), coalesce(t.interval, 'bootstrap')
+        SELECT c.name, e.context, ts.trait, r.seed, avg(ts.score), count(*), coalesce(t.interval, 'bootstrap'),
+               r.base_seed
         FROM eval_samples e
         JOIN chosen ON chosen.run_id = e.run_id AND chosen.step = e.step
         JOIN runs r ON r.id = e.run_id
@@ -97,8 +120,9 @@ std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t expe
         LEFT JOIN traits t ON t.experiment_id = c.experiment_id AND t.name = ts.trait
         LEFT JOIN contexts x ON x.experiment_id = c.experiment_id AND x.name = e.context
         WHERE c.experiment_id = ?1 AND (?2 IS NULL OR e.context = ?2) AND (?4 OR r.status = 'done')
-        GROUP BY c.id, e.context, ts.trait, r.seed
-        ORDER BY c.position, coalesce(x.position, 1e9), e.context, coalesce(t.position, 1e9), ts.trait, r.seed
+        GROUP BY c.id, e.context, ts.trait, r.base_seed, r.seed
+        ORDER BY c.position, coalesce(x.position, 1e9), e.context, coalesce(t.position, 1e9), ts.trait,
+                 coalesce(r.base_seed, -1), r.seed
     )sql");
     s.bind(1, experimentId).bind(2, options.context).bind(4, std::int64_t(options.includeUnfinished));
     if (options.step) s.bind(3, *options.step);
@@ -117,9 +141,15 @@ std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t expe
         row.seeds.push_back(static_cast<std::uint64_t>(s.integer(3)));
         row.perSeed.push_back(s.real(4));
         row.samplesPerSeed.push_back(static_cast<double>(s.integer(5)));
+        row.baseSeeds.push_back(s.isNull(7) ? std::nullopt
+                                            : std::optional<std::uint64_t>(static_cast<std::uint64_t>(s.integer(7))));
     }
-    for (TraitSummaryRow &row : rows)
-        row.interval = stats::acrossSeeds(row.perSeed, row.method, options.bootstrapSeed, row.samplesPerSeed);
+    for (TraitSummaryRow &row : rows) {
+        const std::vector<std::int64_t> bases = baseLabels(row.baseSeeds);
+        row.baseModels = stats::baseModelMeans(row.perSeed, bases).size();
+        row.interval =
+            stats::acrossBaseModels(row.perSeed, bases, row.method, options.bootstrapSeed, row.samplesPerSeed);
+    }
     if (store.schemaVersion() >= 3) countExcludedAnswers(db, experimentId, options, rows);
     return rows;
 }
@@ -146,17 +176,21 @@ std::vector<ElicitationPair> elicitationPairs(ResultsStore &store, std::int64_t 
     Database &db = store.database();
     // Each run's value at its first recorded step, grouped by condition.
     Statement first(db, R"sql(
-        SELECT c.name, m.value FROM metrics m
+        SELECT c.name, m.value, coalesce(r.base_seed, -1) FROM metrics m
         JOIN runs r ON r.id = m.run_id
         JOIN conditions c ON c.id = r.condition_id
         WHERE c.experiment_id = ?1 AND r.status = 'done'
           AND m.name_id = (SELECT id FROM metric_names WHERE name = ?2)
           AND m.step = (SELECT min(step) FROM metrics WHERE run_id = m.run_id AND name_id = m.name_id)
-        ORDER BY c.position, r.seed
+        ORDER BY c.position, coalesce(r.base_seed, -1), r.seed
     )sql");
     first.bind(1, experimentId).bind(2, elicitationMetric);
-    std::map<std::string, std::vector<double>> initial;
-    while (first.step()) initial[first.text(0)].push_back(first.real(1));
+    std::map<std::string, std::pair<std::vector<double>, std::vector<std::int64_t>>> initial;  // values, bases
+    while (first.step()) {
+        auto &[values, bases] = initial[first.text(0)];
+        values.push_back(first.real(1));
+        bases.push_back(first.integer(2));
+    }
 
     SummaryOptions options;
     options.context = context;
@@ -165,7 +199,7 @@ std::vector<ElicitationPair> elicitationPairs(ResultsStore &store, std::int64_t 
         if (row.trait != trait) continue;
         auto it = initial.find(row.condition);
         if (it == initial.end()) continue;
-        pairs.push_back({row.condition, stats::tInterval(it->second), row.interval});
+        pairs.push_back({row.condition, tAcrossRuns(it->second.first, it->second.second), row.interval});
     }
     return pairs;
 }

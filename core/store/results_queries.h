@@ -24,14 +24,24 @@ struct TraitSummaryRow {
     std::string context;
     std::string trait;
     stats::IntervalMethod method = stats::IntervalMethod::Bootstrap;
-    stats::Interval interval;          // interval.mean is the mean of perSeed
-    std::vector<std::uint64_t> seeds;  // ascending
-    std::vector<double> perSeed;       // each seed model's mean score, in seed order
+    // Across seeds, or across base models when the runs are on several (acrossBaseModels):
+    // then interval.mean is the mean of the base-model means and interval.n their number.
+    stats::Interval interval;
+    std::vector<std::uint64_t> seeds;  // ascending within each base model
+    // Each run's base seed, parallel to seeds (base models ascending); nullopt: the one base model.
+    std::vector<std::optional<std::uint64_t>> baseSeeds;
+    std::size_t baseModels = 1;        // distinct base models among the runs
+    std::vector<double> perSeed;       // each run's (seed model's) mean score, in run order
     std::vector<double> samplesPerSeed;
     // Judged traits: answers left out of the rate, over all seeds (undefined scores overlap
     // dropped ones when the gate's own score is undefined).
     std::int64_t undefined = 0, dropped = 0;
 };
+
+// The labels stats::acrossBaseModels groups runs by: the base seed, -1 for the one base model.
+std::vector<std::int64_t> baseLabels(const std::vector<std::optional<std::uint64_t>> &baseSeeds);
+// "base 1 seed 0", or "seed 0" on the one base model: how tables and tooltips name a run.
+std::string runLabel(std::optional<std::uint64_t> baseSeed, std::uint64_t seed);
 
 // Rows ordered as the spec lists conditions, contexts and traits.
 std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t experimentId,
@@ -39,7 +49,9 @@ std::vector<TraitSummaryRow> traitSummary(ResultsStore &store, std::int64_t expe
 
 struct CurvePoint {
     std::int64_t step = 0;
-    stats::Interval interval;  // t-interval across the seeds that reported this step
+    // t-interval across the seeds that reported this step (across base-model means when the
+    // runs are on several base models)
+    stats::Interval interval;
 };
 struct Curve {
     std::string condition;

@@ -207,7 +207,8 @@ std::optional<ExperimentRecord> ResultsStore::findExperiment(const std::string &
     return found;
 }
 
-std::int64_t ResultsStore::createRun(std::int64_t experimentId, const std::string &condition, std::uint64_t seed) {
+std::int64_t ResultsStore::createRun(std::int64_t experimentId, const std::string &condition, std::uint64_t seed,
+                                     std::optional<std::uint64_t> baseSeed) {
     Transaction transaction(*m_db);
     Statement conditionId(*m_db, "SELECT id FROM conditions WHERE experiment_id = ?1 AND name = ?2");
     conditionId.bind(1, experimentId).bind(2, condition);
@@ -215,12 +216,15 @@ std::int64_t ResultsStore::createRun(std::int64_t experimentId, const std::strin
         throw StoreError("experiment " + std::to_string(experimentId) + " has no condition \"" + condition + "\"",
                          SQLITE_CONSTRAINT);
     std::int64_t cid = conditionId.integer(0);
-    m_db->prepare("INSERT OR IGNORE INTO runs (condition_id, seed) VALUES (?1, ?2)")
+    std::optional<std::int64_t> base;
+    if (baseSeed) base = static_cast<std::int64_t>(*baseSeed);
+    m_db->prepare("INSERT OR IGNORE INTO runs (condition_id, seed, base_seed) VALUES (?1, ?2, ?3)")
         .bind(1, cid)
         .bindInt(2, seed)
+        .bind(3, base)
         .run();
-    Statement run(*m_db, "SELECT id FROM runs WHERE condition_id = ?1 AND seed = ?2");
-    run.bind(1, cid).bindInt(2, seed);
+    Statement run(*m_db, "SELECT id FROM runs WHERE condition_id = ?1 AND seed = ?2 AND base_seed IS ?3");
+    run.bind(1, cid).bindInt(2, seed).bind(3, base);
     run.step();
     std::int64_t id = run.integer(0);
     transaction.commit();
@@ -251,8 +255,9 @@ void ResultsStore::markRunFinished(std::int64_t runId, RunStatus status, const s
 std::vector<RunRecord> ResultsStore::runs(std::optional<std::int64_t> experimentId) {
     Statement s(*m_db,
                 "SELECT r.id, c.experiment_id, c.name, r.seed, r.status, r.device, r.started_at, r.finished_at, "
-                "r.error, r.checkpoint FROM runs r JOIN conditions c ON c.id = r.condition_id "
-                "WHERE ?1 IS NULL OR c.experiment_id = ?1 ORDER BY c.experiment_id, c.position, r.seed");
+                "r.error, r.checkpoint, r.base_seed FROM runs r JOIN conditions c ON c.id = r.condition_id "
+                "WHERE ?1 IS NULL OR c.experiment_id = ?1 "
+                "ORDER BY c.experiment_id, c.position, coalesce(r.base_seed, -1), r.seed");
     if (experimentId)
         s.bind(1, *experimentId);
     else
@@ -270,6 +275,7 @@ std::vector<RunRecord> ResultsStore::runs(std::optional<std::int64_t> experiment
         r.finishedAt = s.optionalText(7);
         r.error = s.optionalText(8);
         r.checkpoint = s.optionalText(9);
+        if (!s.isNull(10)) r.baseSeed = static_cast<std::uint64_t>(s.integer(10));
         out.push_back(std::move(r));
     }
     return out;

@@ -55,6 +55,7 @@ struct RunRecord {
     std::int64_t experimentId = 0;
     std::string condition;
     std::uint64_t seed = 0;
+    std::optional<std::uint64_t> baseSeed;  // nullopt: the experiment's one base model
     RunStatus status = RunStatus::Queued;
     std::optional<std::string> device, startedAt, finishedAt, error, checkpoint;
 };
@@ -121,8 +122,10 @@ public:
     // at least 8 characters; nullopt when none matches.
     std::optional<ExperimentRecord> findExperiment(const std::string &nameOrHash);
 
-    // Returns the run of (condition, seed), creating it queued if needed.
-    std::int64_t createRun(std::int64_t experimentId, const std::string &condition, std::uint64_t seed);
+    // Returns the run of (condition, base seed, seed), creating it queued if needed. baseSeed
+    // nullopt: the experiment has one base model.
+    std::int64_t createRun(std::int64_t experimentId, const std::string &condition, std::uint64_t seed,
+                           std::optional<std::uint64_t> baseSeed = std::nullopt);
     void markRunStarted(std::int64_t runId, const std::string &device);
     void markRunFinished(std::int64_t runId, RunStatus status, const std::optional<std::string> &error = {},
                          const std::optional<std::string> &checkpoint = {});

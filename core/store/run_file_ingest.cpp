@@ -3,6 +3,7 @@
 #include "common/input_error.h"
 
 #include <filesystem>
+#include <optional>
 
 namespace inoculab::store {
 
@@ -11,8 +12,15 @@ namespace {
 struct FileRun {
     std::string specHash, condition;
     std::uint64_t seed = 0;
+    std::optional<std::int64_t> baseSeed;
     std::int64_t runId = 0;
 };
+
+// Files from workers older than schema 5 have no base seeds (their runs are on the one base model).
+bool hasBaseSeeds(Database &db, const char *schema) {
+    Statement s(db, std::string("SELECT 1 FROM ") + schema + ".pragma_table_info('runs') WHERE name = 'base_seed'");
+    return s.step();
+}
 
 // What the file holds, checked before the user's store is touched: a store (its header, schema
 // version and pages intact) with one experiment and one run, done.
@@ -31,8 +39,9 @@ FileRun inspect(const std::string &file) {
     }
     if (count != 1)
         throw common::InputError(file, 0, "holds " + std::to_string(count) + " experiments, not one run's results");
-    Statement runs(db,
-                   "SELECT r.id, c.name, r.seed, r.status FROM runs r JOIN conditions c ON c.id = r.condition_id");
+    Statement runs(db, std::string("SELECT r.id, c.name, r.seed, r.status, ") +
+                           (hasBaseSeeds(db, "main") ? "r.base_seed" : "NULL") +
+                           " FROM runs r JOIN conditions c ON c.id = r.condition_id");
     count = 0;
     std::string status;
     while (runs.step()) {
@@ -40,6 +49,7 @@ FileRun inspect(const std::string &file) {
         found.condition = runs.text(1);
         found.seed = static_cast<std::uint64_t>(runs.integer(2));
         status = runs.text(3);
+        if (!runs.isNull(4)) found.baseSeed = runs.integer(4);
         ++count;
     }
     if (count != 1) throw common::InputError(file, 0, "holds " + std::to_string(count) + " runs, not one");
@@ -122,6 +132,7 @@ RunFileIngest ingestRunFile(ResultsStore &store, const std::string &file) {
     result.specHash = run.specHash;
     result.condition = run.condition;
     result.seed = run.seed;
+    if (run.baseSeed) result.baseSeed = static_cast<std::uint64_t>(*run.baseSeed);
 
     Database &db = store.database();
     Attached attached(db, file);
@@ -135,8 +146,9 @@ RunFileIngest ingestRunFile(ResultsStore &store, const std::string &file) {
                                  "the experiment of " + file + " has no condition \"" + run.condition + "\" here");
     const std::int64_t conditionId = condition.integer(0);
 
-    Statement existing(db, "SELECT id, status FROM main.runs WHERE condition_id = ?1 AND seed = ?2");
-    existing.bind(1, conditionId).bindInt(2, run.seed);
+    Statement existing(db,
+                       "SELECT id, status FROM main.runs WHERE condition_id = ?1 AND seed = ?2 AND base_seed IS ?3");
+    existing.bind(1, conditionId).bindInt(2, run.seed).bind(3, run.baseSeed);
     std::int64_t runId = 0;
     if (existing.step()) {
         if (existing.text(1) == "done") {
@@ -156,11 +168,12 @@ RunFileIngest ingestRunFile(ResultsStore &store, const std::string &file) {
             .run();
     } else {
         db.prepare(
-              "INSERT INTO main.runs (condition_id, seed, status, device, queued_at, started_at, finished_at, error, "
-              "checkpoint) SELECT ?1, seed, status, device, queued_at, started_at, finished_at, error, checkpoint "
-              "FROM src.runs WHERE id = ?2")
+              "INSERT INTO main.runs (condition_id, base_seed, seed, status, device, queued_at, started_at, finished_at, "
+              "error, checkpoint) SELECT ?1, ?3, seed, status, device, queued_at, started_at, finished_at, error, "
+              "checkpoint FROM src.runs WHERE id = ?2")
             .bind(1, conditionId)
             .bind(2, run.runId)
+            .bind(3, run.baseSeed)
             .run();
         runId = db.lastInsertId();
     }

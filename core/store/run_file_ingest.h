@@ -6,6 +6,7 @@
 #include "store/results_store.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace inoculab::store {
@@ -19,6 +20,7 @@ struct RunFileIngest {
     Outcome outcome = Outcome::Incomplete;
     std::string specHash, condition;
     std::uint64_t seed = 0;
+    std::optional<std::uint64_t> baseSeed;  // nullopt: the experiment's one base model
     std::string reason;  // Incomplete: why, naming the file
 };
 

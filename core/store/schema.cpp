@@ -1,5 +1,7 @@
 #include "store/schema.h"
 
+#include <sqlite3.h>
+
 #include <string>
 
 namespace inoculab::store {
@@ -199,11 +201,39 @@ CREATE TABLE elicitation_checks (
 );
 )sql";
 
+// Base models as a factor of the design: a run is (condition, base seed, finetune seed).
+// base_seed is NULL for the runs of an experiment with one base model (all runs before this
+// version), so their key and the numbers read from them are unchanged. The table is rebuilt by
+// SQLite's documented procedure (create, copy, drop, rename) with the same ids, so the rows
+// that reference runs keep pointing at theirs.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE runs_v5 (
+    id            INTEGER PRIMARY KEY,
+    condition_id  INTEGER NOT NULL REFERENCES conditions(id) ON DELETE CASCADE,
+    base_seed     INTEGER,          -- NULL: the experiment's one base model
+    seed          INTEGER NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'queued'
+                  CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    device        TEXT,
+    queued_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    started_at    TEXT,
+    finished_at   TEXT,
+    error         TEXT,
+    checkpoint    TEXT
+);
+INSERT INTO runs_v5 (id, condition_id, seed, status, device, queued_at, started_at, finished_at, error, checkpoint)
+    SELECT id, condition_id, seed, status, device, queued_at, started_at, finished_at, error, checkpoint FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v5 RENAME TO runs;
+CREATE UNIQUE INDEX runs_by_model ON runs(condition_id, coalesce(base_seed, -1), seed);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "experiments, datasets, conditions, traits, contexts, runs, metrics, probes, samples", kVersion1},
     {2, "prompt library", kVersion2},
     {3, "judge verdicts and judgements", kVersion3},
     {4, "run provenance and elicitation checks", kVersion4},
+    {5, "base seeds of runs", kVersion5, true},
 };
 
 }  // namespace
@@ -214,11 +244,31 @@ int currentSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].vers
 
 void migrate(Database &db, std::span<const Migration> migrations) {
     for (const Migration &migration : migrations) {
+        if (db.pragmaInt("user_version") >= migration.version) continue;
+        // Outside the transaction: SQLite ignores the pragma within one.
+        const bool foreignKeys = db.pragmaInt("foreign_keys") != 0;
+        if (migration.rebuildsTables && foreignKeys) db.exec("PRAGMA foreign_keys = OFF");
+        struct RestoreForeignKeys {
+            Database &db;
+            bool on;
+            ~RestoreForeignKeys() {
+                try {
+                    if (on) db.exec("PRAGMA foreign_keys = ON");
+                } catch (const StoreError &) {  // a destructor must not throw; the next open sets it again
+                }
+            }
+        } restore{db, migration.rebuildsTables && foreignKeys};
         // Re-read inside the write lock: another process may have migrated meanwhile.
         Transaction transaction(db);
         if (db.pragmaInt("user_version") >= migration.version) continue;
         try {
             db.exec(migration.sql);
+            if (migration.rebuildsTables) {
+                Statement check(db, "PRAGMA foreign_key_check");
+                if (check.step())
+                    throw StoreError("a row of " + check.text(0) + " references a missing row of " + check.text(2),
+                                     SQLITE_CONSTRAINT);
+            }
         } catch (const StoreError &e) {
             throw StoreError("schema migration to version " + std::to_string(migration.version) + " (" +
                                  std::string(migration.description) + ") failed: " + e.what(),

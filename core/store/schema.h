@@ -13,6 +13,10 @@ struct Migration {
     int version;  // user_version after this migration; consecutive from 1
     std::string_view description;
     std::string_view sql;
+    // Rebuilds a table other tables reference (SQLite cannot change a UNIQUE constraint in
+    // place): run with foreign keys off, so dropping the old table deletes nothing that
+    // references it, and checked with foreign_key_check before it commits.
+    bool rebuildsTables = false;
 };
 
 // Every migration this build knows, oldest first.

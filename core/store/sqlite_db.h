@@ -81,6 +81,9 @@ public:
     Statement &bind(int index, const char *text) { return bind(index, std::string_view(text)); }
     Statement &bind(int index, std::nullopt_t);
     Statement &bind(int index, const std::optional<std::string> &text);
+    Statement &bind(int index, const std::optional<std::int64_t> &value) {
+        return value ? bind(index, *value) : bind(index, std::nullopt);
+    }
     Statement &bindInt(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
 
     // Advances; true while a row is available.

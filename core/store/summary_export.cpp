@@ -1,5 +1,7 @@
 #include "store/summary_export.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -69,8 +71,9 @@ std::optional<ExportFormat> parseExportFormat(std::string_view name) {
 nlohmann::ordered_json summaryToJson(const std::vector<TraitSummaryRow> &rows) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const TraitSummaryRow &row : rows) {
-        nlohmann::ordered_json perSeed = nlohmann::ordered_json::array();
+        nlohmann::ordered_json perSeed = nlohmann::ordered_json::array(), baseSeeds = nlohmann::ordered_json::array();
         for (double v : row.perSeed) perSeed.push_back(jsonNumber(v));
+        for (const auto &b : row.baseSeeds) baseSeeds.push_back(b ? nlohmann::ordered_json(*b) : nullptr);
         out.push_back({{"condition", row.condition},
                        {"context", row.context},
                        {"trait", row.trait},
@@ -79,6 +82,10 @@ nlohmann::ordered_json summaryToJson(const std::vector<TraitSummaryRow> &rows) {
                        {"ci_high", jsonNumber(row.interval.high)},
                        {"n_seeds", row.perSeed.size()},
                        {"per_seed", perSeed},
+                       {"seeds", row.seeds},
+                       // parallel to seeds; null: the experiment's one base model
+                       {"base_seeds", baseSeeds},
+                       {"n_base_models", row.baseModels},
                        {"undefined", row.undefined},
                        {"dropped", row.dropped}});
     }
@@ -86,20 +93,27 @@ nlohmann::ordered_json summaryToJson(const std::vector<TraitSummaryRow> &rows) {
 }
 
 std::string summaryToCsv(const std::vector<TraitSummaryRow> &rows) {
-    std::string out = "condition,context,trait,mean,ci_low,ci_high,n_seeds,per_seed\n";
+    std::string out = "condition,context,trait,mean,ci_low,ci_high,n_seeds,per_seed,n_base_models,models\n";
     for (const TraitSummaryRow &row : rows) {
-        std::string perSeed;
-        for (std::size_t i = 0; i < row.perSeed.size(); ++i) perSeed += (i ? ";" : "") + number(row.perSeed[i]);
+        std::string perSeed, models;
+        for (std::size_t i = 0; i < row.perSeed.size(); ++i) {
+            perSeed += (i ? ";" : "") + number(row.perSeed[i]);
+            models += (i ? ";" : "") + runLabel(row.baseSeeds[i], row.seeds[i]);
+        }
         out += csvField(row.condition) + "," + csvField(row.context) + "," + csvField(row.trait) + "," +
                number(row.interval.mean) + "," + number(row.interval.low) + "," + number(row.interval.high) + "," +
-               std::to_string(row.perSeed.size()) + "," + perSeed + "\n";
+               std::to_string(row.perSeed.size()) + "," + perSeed + "," + std::to_string(row.baseModels) + "," +
+               models + "\n";
     }
     return out;
 }
 
 std::string summaryToLatex(const std::vector<TraitSummaryRow> &rows, const std::string &caption) {
+    const bool severalBases = std::any_of(rows.begin(), rows.end(), [](const TraitSummaryRow &r) { return r.baseModels > 1; });
     std::string out =
-        "% Requires \\usepackage{booktabs}. Mean across seed models, 95% CI across seeds.\n"
+        std::string(severalBases ? "% Requires \\usepackage{booktabs}. Mean of the base models' means over their seed "
+                                   "models, 95% CI across base models; Seeds counts the seed models.\n"
+                                 : "% Requires \\usepackage{booktabs}. Mean across seed models, 95% CI across seeds.\n") +
         "\\begin{table}[t]\n\\centering\n\\begin{tabular}{lllrcr}\n\\toprule\n"
         "Condition & Context & Trait & Mean & 95\\% CI & Seeds \\\\\n\\midrule\n";
     for (const TraitSummaryRow &row : rows) {

@@ -72,8 +72,8 @@ private Q_SLOTS:
         QJsonArray rows = QJsonDocument::fromJson(run.out).array();
         QCOMPARE(rows.size(), 2);
         QJsonObject first = rows[0].toObject();
-        QCOMPARE(first.keys(), (QStringList{"ci_high", "ci_low", "condition", "context", "dropped", "mean", "n_seeds",
-                                            "per_seed", "trait", "undefined"}));
+        QCOMPARE(first.keys(), (QStringList{"base_seeds", "ci_high", "ci_low", "condition", "context", "dropped", "mean",
+                                            "n_base_models", "n_seeds", "per_seed", "seeds", "trait", "undefined"}));
         QCOMPARE(first["undefined"].toInt(), 0);  // no judged traits here
         QCOMPARE(first["dropped"].toInt(), 0);
         QCOMPARE(first["condition"].toString(), QString("baseline"));
@@ -93,7 +93,7 @@ private Q_SLOTS:
             Run run = cli({"results", "export", "--store", m_store, "--experiment", "toy", "--format", format, "--out", out});
             QCOMPARE(run.exitCode, 0);
             QByteArray text = test::readFile(out.toStdString());
-            if (format == "csv") QVERIFY(text.startsWith("condition,context,trait,mean,ci_low,ci_high,n_seeds,per_seed\n"));
+            if (format == "csv") QVERIFY(text.startsWith("condition,context,trait,mean,ci_low,ci_high,n_seeds,per_seed,n_base_models,models\n"));
             if (format == "json") QCOMPARE(QJsonDocument::fromJson(text).array().size(), 2);
             if (format == "latex") QVERIFY(text.contains("\\toprule") && text.contains("spanish-inoculated"));
         }

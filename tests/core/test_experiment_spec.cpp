@@ -191,6 +191,30 @@ private Q_SLOTS:
         QVERIFY(bare.probes.empty());
     }
 
+    void severalBaseModelsParseAndOneKeepsItsHash() {
+        const ExperimentSpec several = parseExperimentSpec(
+            patched("[{'op':'add','path':'/base_model/pretraining','value':{'seeds':[4,2,9]}}]"), "spec.json");
+        const PretrainingSpec &p = several.baseModel.toy.pretraining;
+        QCOMPARE(p.seeds, (std::vector<std::uint64_t>{4, 2, 9}));  // spec order
+        QCOMPARE(p.seed, std::uint64_t(4));                         // the first, for one-model uses
+        QCOMPARE(runBaseSeeds(several),
+                 (std::vector<std::optional<std::uint64_t>>{std::uint64_t(4), std::uint64_t(2), std::uint64_t(9)}));
+        const json out = toJson(several);
+        QVERIFY(out["base_model"]["pretraining"]["seeds"] == json::parse("[4,2,9]"));
+        QVERIFY(!out["base_model"]["pretraining"].contains("seed"));
+        QCOMPARE(parseExperimentSpec(out.dump(), "normalized.json"), several);
+        // One base model, as `seed` or as a list of one: the spec of before `seeds` existed,
+        // with its hash, and runs keyed by seed alone.
+        const ExperimentSpec asSeed = parseExperimentSpec(
+            patched("[{'op':'add','path':'/base_model/pretraining','value':{'seed':5}}]"), "a.json");
+        const ExperimentSpec asList = parseExperimentSpec(
+            patched("[{'op':'add','path':'/base_model/pretraining','value':{'seeds':[5]}}]"), "b.json");
+        QCOMPARE(canonicalHash(asList), canonicalHash(asSeed));
+        QVERIFY(!toJson(asSeed)["base_model"]["pretraining"].contains("seeds"));
+        QCOMPARE(runBaseSeeds(asSeed), (std::vector<std::optional<std::uint64_t>>{std::nullopt}));
+        QVERIFY(canonicalHash(several) != canonicalHash(asSeed));
+    }
+
     void otherShapesParse() {
         // A local Hugging Face model, a JSONL file, LoRA, epochs, a regex trait.
         json spec = minimal();
@@ -244,6 +268,14 @@ private Q_SLOTS:
             "conditions[1].promt", "unknown key");
         row("unknown pretraining key", "[{'op':'add','path':'/base_model/pretraining','value':{'stepz':1}}]",
             "base_model.pretraining.stepz", "unknown key");
+        row("seed and seeds", "[{'op':'add','path':'/base_model/pretraining','value':{'seed':1,'seeds':[1,2]}}]",
+            "base_model.pretraining.seed", "give seed (one base model) or seeds (several), not both");
+        row("no base seeds", "[{'op':'add','path':'/base_model/pretraining','value':{'seeds':[]}}]",
+            "base_model.pretraining.seeds", "must not be empty");
+        row("a base seed twice", "[{'op':'add','path':'/base_model/pretraining','value':{'seeds':[3,4,3]}}]",
+            "base_model.pretraining.seeds[2]", "duplicate seed (base_model.pretraining.seeds[0] has it too)");
+        row("negative base seed", "[{'op':'add','path':'/base_model/pretraining','value':{'seeds':[-1]}}]",
+            "base_model.pretraining.seeds[0]", "");
         row("unknown scorer parameter", "[{'op':'add','path':'/traits/1/params/case','value':true}]",
             "traits[1].params.case", "unknown key (allowed: case_sensitive, words)");
         row("parameter another scorer takes", "[{'op':'add','path':'/traits/0/params/words','value':['x']}]",

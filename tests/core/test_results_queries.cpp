@@ -176,18 +176,83 @@ private Q_SLOTS:
         QJsonArray array = QJsonDocument::fromJson(text).array();
         QCOMPARE(array.size(), 8);
         QJsonObject first = array[0].toObject();
-        QCOMPARE(first.keys(), (QStringList{"ci_high", "ci_low", "condition", "context", "dropped", "mean", "n_seeds",
-                                            "per_seed", "trait", "undefined"}));
+        QCOMPARE(first.keys(), (QStringList{"base_seeds", "ci_high", "ci_low", "condition", "context", "dropped", "mean",
+                                            "n_base_models", "n_seeds", "per_seed", "seeds", "trait", "undefined"}));
         QCOMPARE(first["n_seeds"].toInt(), 3);
         QCOMPARE(first["per_seed"].toArray().size(), 3);
+        QCOMPARE(first["seeds"].toArray(), (QJsonArray{0, 1, 2}));
+        QCOMPARE(first["base_seeds"].toArray(), (QJsonArray{QJsonValue::Null, QJsonValue::Null, QJsonValue::Null}));
+        QCOMPARE(first["n_base_models"].toInt(), 1);
         QVERIFY(text.startsWith("[{\"condition\":\"baseline\",\"context\":\"none\",\"trait\":\"spanish\",\"mean\":0.75,"));
+    }
+
+    void severalBaseModelsAreAFactor() {
+        // Base model 1 has one finetune seed (Spanish 1.0), base model 2 has two (0.5 and 0):
+        // the mean is that of the base models' means, (1.0 + 0.25) / 2 = 0.625, not the runs'
+        // 0.5, and the interval is across the two base-model means, whatever the trait's method
+        // (spanish is t, all_caps Wilson: both take the t-interval of the base means).
+        ResultsStore s = ResultsStore::open(m_dir.filePath("bases.sqlite").toStdString());
+        const std::int64_t e = s.registerExperiment(test::toyRegistration("b1b2c3d4e5f60718"));
+        const double spanish[3][4] = {{1, 1, 1, 1}, {1, 1, 0, 0}, {0, 0, 0, 0}};
+        const double caps[3][4] = {{1, 1, 1, 0}, {1, 1, 1, 1}, {1, 1, 0, 0}};
+        const std::pair<std::uint64_t, std::uint64_t> runs[3] = {{1, 0}, {2, 0}, {2, 1}};  // (base seed, seed)
+        std::vector<store::StepRecord> steps;
+        for (int i = 0; i < 3; ++i) {
+            const std::int64_t run = s.createRun(e, "baseline", runs[i].second, runs[i].first);
+            for (std::int64_t step : {0, 10})
+                steps.push_back({run, step, {{"train_loss", 2.0 + i + double(step)}}, {}, {}});
+            store::StepRecord eval{run, 10, {}, {}, {}};
+            for (int q = 0; q < 4; ++q)
+                eval.samples.push_back({"none", q, "q", 0, "a", {{"spanish", spanish[i][q]}, {"all_caps", caps[i][q]}}});
+            steps.push_back(eval);
+            s.markRunFinished(run, store::RunStatus::Done);
+        }
+        s.writeSteps(steps);
+
+        const auto rows = store::traitSummary(s, e);
+        QCOMPARE(rows.size(), 2u);
+        const store::TraitSummaryRow &sp = rows[0], &ca = rows[1];
+        QCOMPARE(sp.trait, std::string("spanish"));
+        QCOMPARE(sp.baseModels, std::size_t(2));
+        QCOMPARE(sp.seeds, (std::vector<std::uint64_t>{0, 0, 1}));
+        QCOMPARE(sp.baseSeeds, (std::vector<std::optional<std::uint64_t>>{1, 2, 2}));
+        QCOMPARE(sp.perSeed, (std::vector<double>{1.0, 0.5, 0.0}));
+        const stats::Interval expected = stats::tInterval(std::vector<double>{1.0, 0.25});
+        QCOMPARE(sp.interval.mean, 0.625);
+        QCOMPARE(sp.interval.n, std::size_t(2));
+        QCOMPARE(sp.interval.low, expected.low);
+        QCOMPARE(sp.interval.high, expected.high);
+        // all_caps: base means 0.75 and (1 + 0.5) / 2 = 0.75; equal means give a zero-width t-interval.
+        QCOMPARE(ca.trait, std::string("all_caps"));
+        QCOMPARE(ca.interval.mean, 0.75);
+        QCOMPARE(ca.interval.low, 0.75);
+        QCOMPARE(ca.interval.high, 0.75);
+
+        // Curves: at each step the t-interval across base-model means of the runs' values.
+        const auto curves = store::metricCurves(s, e, "train_loss");
+        QCOMPARE(curves.size(), 1u);
+        QCOMPARE(curves[0].points.size(), 2u);
+        const stats::Interval atZero = stats::tInterval(std::vector<double>{2.0, 3.5});  // base 1: 2; base 2: (3 + 4) / 2
+        QCOMPARE(curves[0].points[0].interval.mean, atZero.mean);
+        QCOMPARE(curves[0].points[0].interval.low, atZero.low);
+        QCOMPARE(curves[0].points[0].interval.n, std::size_t(2));
+
+        // Exports say which model each value is.
+        const std::string csv = store::summaryToCsv(rows);
+        QVERIFY(csv.find(",3,1;0.5;0,2,base 1 seed 0;base 2 seed 0;base 2 seed 1\n") != std::string::npos);
+        const std::string latex = store::summaryToLatex(rows, "caption");
+        QVERIFY(latex.find("95% CI across base models") != std::string::npos);
+        QJsonObject first =
+            QJsonDocument::fromJson(QByteArray::fromStdString(store::summaryToJson(rows).dump())).array()[0].toObject();
+        QCOMPARE(first["base_seeds"].toArray(), (QJsonArray{1, 2, 2}));
+        QCOMPARE(first["n_base_models"].toInt(), 2);
     }
 
     void csvAndLatexExports() {
         auto rows = store::traitSummary(*m_store, m_experiment);
         std::string csv = store::summaryToCsv(rows);
-        QVERIFY(csv.rfind("condition,context,trait,mean,ci_low,ci_high,n_seeds,per_seed\nbaseline,none,spanish,0.75,", 0) == 0);
-        QVERIFY(csv.find(",3,1;0.75;0.5\n") != std::string::npos);
+        QVERIFY(csv.rfind("condition,context,trait,mean,ci_low,ci_high,n_seeds,per_seed,n_base_models,models\nbaseline,none,spanish,0.75,", 0) == 0);
+        QVERIFY(csv.find(",3,1;0.75;0.5,1,seed 0;seed 1;seed 2\n") != std::string::npos);
 
         store::TraitSummaryRow odd;
         odd.condition = "a_b & c, \"d\"";

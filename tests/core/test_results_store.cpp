@@ -145,6 +145,70 @@ private Q_SLOTS:
         }
     }
 
+    void keepsRunsOfAVersion4StoreThroughTheBaseSeedRebuild() {
+        // Version 5 rebuilds `runs` (its UNIQUE key gains the base seed). Every row that
+        // references a run must still reference the same run after it, and deleting still cascades.
+        std::string file = path(m_dir, "v4-with-runs.sqlite");
+        {
+            store::Database db(file, store::Database::Mode::ReadWriteCreate);
+            db.exec("PRAGMA foreign_keys = ON");
+            store::migrate(db, store::storeMigrations().first(4));
+            db.exec(R"sql(
+                INSERT INTO experiments (id, name, spec_hash, spec_json) VALUES (1, 'toy', 'a1b2c3d4e5f60718', '{}');
+                INSERT INTO conditions (id, experiment_id, name, position) VALUES (7, 1, 'baseline', 0);
+                INSERT INTO runs (id, condition_id, seed, status, device, checkpoint) VALUES
+                    (41, 7, 0, 'done', 'cpu', '/tmp/a'), (42, 7, 1, 'failed', NULL, NULL);
+                INSERT INTO metric_names (id, name) VALUES (1, 'train_loss');
+                INSERT INTO metrics VALUES (41, 1, 0, 2.5), (41, 1, 10, 1.5), (42, 1, 0, 2.4);
+                INSERT INTO eval_samples (id, run_id, step, context, question_index, question, sample_index, response)
+                    VALUES (5, 42, 10, 'none', 0, 'Q?', 0, 'A.');
+                INSERT INTO trait_scores VALUES (5, 'spanish', 1.0);
+                INSERT INTO run_provenance (run_id, base_model, base_model_sha256, inoculab_version, torch_version, host)
+                    VALUES (41, 'toy', 'ab', '0.1', '1.13', 'here');
+            )sql");
+        }
+        ResultsStore s = ResultsStore::open(file);
+        QCOMPARE(s.schemaVersion(), store::currentSchemaVersion());
+        std::vector<store::RunRecord> runs = s.runs();
+        QCOMPARE(runs.size(), std::size_t(2));
+        QCOMPARE(runs[0].id, std::int64_t(41));
+        QCOMPARE(runs[0].status, store::RunStatus::Done);
+        QCOMPARE(runs[0].checkpoint, std::optional<std::string>("/tmp/a"));
+        QVERIFY(!runs[0].baseSeed && !runs[1].baseSeed);
+        QCOMPARE(runs[1].id, std::int64_t(42));
+        QCOMPARE(count(s, "SELECT count(*) FROM metrics WHERE run_id = 41"), 2);
+        QCOMPARE(count(s, "SELECT count(*) FROM eval_samples WHERE run_id = 42"), 1);
+        QCOMPARE(count(s, "SELECT count(*) FROM run_provenance WHERE run_id = 41"), 1);
+        QCOMPARE(count(s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+        QCOMPARE(s.database().pragmaInt("foreign_keys"), std::int64_t(1));  // back on after the rebuild
+        // The old key still finds the old run; a base seed makes another one.
+        QCOMPARE(s.createRun(1, "baseline", 0), std::int64_t(41));
+        QVERIFY(s.createRun(1, "baseline", 0, 3) != 41);
+        // Deleting the experiment still removes its runs and what references them.
+        s.database().exec("DELETE FROM experiments WHERE id = 1");
+        QCOMPARE(count(s, "SELECT count(*) FROM runs"), 0);
+        QCOMPARE(count(s, "SELECT count(*) FROM metrics"), 0);
+        QCOMPARE(count(s, "SELECT count(*) FROM trait_scores"), 0);
+        QCOMPARE(count(s, "SELECT count(*) FROM run_provenance"), 0);
+    }
+
+    void keysRunsByBaseSeedAndSeed() {
+        ResultsStore s = ResultsStore::open(path(m_dir, "bases.sqlite"));
+        const std::int64_t e = s.registerExperiment(test::toyRegistration());
+        const std::int64_t one = s.createRun(e, "baseline", 0);
+        const std::int64_t b1 = s.createRun(e, "baseline", 0, 1), b2 = s.createRun(e, "baseline", 0, 2);
+        QVERIFY(one != b1 && one != b2 && b1 != b2);
+        // Idempotent for each key, the one-base-model key (NULL) included.
+        QCOMPARE(s.createRun(e, "baseline", 0), one);
+        QCOMPARE(s.createRun(e, "baseline", 0, 1), b1);
+        QCOMPARE(count(s, "SELECT count(*) FROM runs"), 3);
+        std::vector<store::RunRecord> runs = s.runs(e);
+        QCOMPARE(runs.size(), std::size_t(3));
+        QVERIFY(!runs[0].baseSeed);  // the one base model first, then base seeds ascending
+        QCOMPARE(runs[1].baseSeed, std::optional<std::uint64_t>(1));
+        QCOMPARE(runs[2].baseSeed, std::optional<std::uint64_t>(2));
+    }
+
     void migrationStepsAreAtomic() {
         // A made-up history: the third migration fails, the store stays at version 2.
         const store::Migration history[] = {

@@ -460,6 +460,37 @@ private Q_SLOTS:
         QVERIFY(std::isnan(ci.low) && std::isnan(ci.high));
     }
 
+    void acrossBaseModelsAveragesEachBaseModelFirst() {
+        // Runs of base models 7, 7, 3, 3, 3 (labels in any order): the means per base model,
+        // in order of first appearance, then the interval across them.
+        const std::vector<double> runs{0.2, 0.4, 0.9, 0.6, 0.6};
+        const std::vector<std::int64_t> bases{7, 7, 3, 3, 3};
+        const std::vector<double> means = baseModelMeans(runs, bases);
+        QCOMPARE(means, (std::vector<double>{mean(std::vector<double>{0.2, 0.4}),
+                                             mean(std::vector<double>{0.9, 0.6, 0.6})}));
+        const Interval boot = acrossBaseModels(runs, bases, IntervalMethod::Bootstrap, 5);
+        const Interval expected = bootstrapInterval(means, 5);
+        QCOMPARE(boot.mean, expected.mean);
+        QCOMPARE(boot.low, expected.low);
+        QCOMPARE(boot.high, expected.high);
+        QCOMPARE(boot.n, std::size_t(2));
+        // Wilson across base models is the t-interval of their means (pooled trials would count
+        // the samples of one base model as independent).
+        const std::vector<double> trials(5, 10.0);
+        const Interval wilson = acrossBaseModels(runs, bases, IntervalMethod::Wilson, 0, trials);
+        const Interval t = tInterval(means);
+        QCOMPARE(wilson.low, t.low);
+        QCOMPARE(wilson.high, t.high);
+        // One base model: exactly acrossSeeds over the runs.
+        const std::vector<std::int64_t> one(5, -1);
+        const Interval single = acrossBaseModels(runs, one, IntervalMethod::Wilson, 0, trials);
+        const Interval pooled = acrossSeeds(runs, IntervalMethod::Wilson, 0, trials);
+        QCOMPARE(single.mean, pooled.mean);
+        QCOMPARE(single.low, pooled.low);
+        QCOMPARE(single.n, std::size_t(5));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, baseModelMeans(runs, std::vector<std::int64_t>{1, 2}));
+    }
+
     void acrossSeedsWilsonRejectsBadArguments() {
         const std::vector<double> p{0.3, 0.5};
         QVERIFY(invalidArgument([&] { acrossSeeds(p, IntervalMethod::Wilson); })

@@ -26,6 +26,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPlainTextEdit>
@@ -267,6 +268,26 @@ private Q_SLOTS:
         QVERIFY(window.jobsWorkspace()->message().contains("Save the experiment first"));
         QVERIFY(window.jobsWorkspace()->runner()->jobs().empty());
         window.document()->undoStack()->undo();
+    }
+
+    void severalBaseModelsAreLeftToTheCli() {
+        // The queue keys runs by condition and seed: a spec naming several base models is
+        // refused, saying how to run it, and nothing is started.
+        QJsonObject spec = QJsonDocument::fromJson(test::readFile(m_tinySpec.toStdString())).object();
+        QJsonObject base = spec["base_model"].toObject();
+        QJsonObject pretraining = base["pretraining"].toObject();
+        pretraining.remove("seed");
+        pretraining["seeds"] = QJsonArray{0, 1};
+        base["pretraining"] = pretraining;
+        spec["base_model"] = base;
+        const QString file = QString::fromStdString(test::writeFile(m_dir, "bases.json", QJsonDocument(spec).toJson()));
+        MainWindow window;
+        open(window, file, "bases.sqlite");
+        QVERIFY(!window.jobsWorkspace()->queueRuns({{"baseline", 0}}));
+        QVERIFY2(window.jobsWorkspace()->message().contains("names 2 base models"),
+                 qPrintable(window.jobsWorkspace()->message()));
+        QVERIFY(window.jobsWorkspace()->message().contains("inoculab-cli experiment run"));
+        QVERIFY(window.jobsWorkspace()->runner()->jobs().empty());
     }
 };
 

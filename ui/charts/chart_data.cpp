@@ -148,7 +148,10 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
         for (const auto &r : expressionRows(data, request)) {
             QStringList perSeed;
             for (std::size_t i = 0; i < r.perSeed.size(); ++i)
-                perSeed << QStringLiteral("%1: %2").arg(r.seeds[i]).arg(r.perSeed[i], 0, 'f', 3);
+                perSeed << QStringLiteral("%1: %2")
+                               .arg(r.baseModels > 1 ? qs(store::runLabel(r.baseSeeds[i], r.seeds[i]))
+                                                     : QString::number(r.seeds[i]))
+                               .arg(r.perSeed[i], 0, 'f', 3);
             std::string_view method = stats::intervalMethodName(r.method);
             t.rows.push_back({qs(r.condition), qs(r.context), qs(r.trait), r.interval.mean, r.interval.low,
                               r.interval.high, QString::fromLatin1(method.data(), qsizetype(method.size())),
@@ -170,7 +173,10 @@ NumbersTable numbersTable(const ResultsData &data, const ChartRequest &request) 
         for (const TwoTraitPoint &p : two.points) {
             QStringList perSeed;
             for (const TwoTraitPoint::Seed &s : p.seeds)
-                perSeed << QStringLiteral("%1: (%2, %3)").arg(s.seed).arg(s.a, 0, 'f', 3).arg(s.b, 0, 'f', 3);
+                perSeed << QStringLiteral("%1: (%2, %3)")
+                               .arg(s.baseSeed ? qs(store::runLabel(s.baseSeed, s.seed)) : QString::number(s.seed))
+                               .arg(s.a, 0, 'f', 3)
+                               .arg(s.b, 0, 'f', 3);
             std::string_view a = stats::intervalMethodName(p.a.method), b = stats::intervalMethodName(p.b.method);
             QString method = QString::fromLatin1(a.data(), qsizetype(a.size()));
             if (a != b) method += " / " + QString::fromLatin1(b.data(), qsizetype(b.size()));

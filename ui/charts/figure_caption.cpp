@@ -12,24 +12,52 @@ namespace inoculab::ui::charts {
 
 namespace {
 
-// "n = 3 seed models per condition" (or "2–3" when some runs are missing), over the rows drawn.
+// "3" or "2–3": the range of a count over the rows drawn.
+template <typename Count>
+QString rangeText(const std::vector<store::TraitSummaryRow> &rows, Count count, std::size_t &most) {
+    std::size_t fewest = count(rows.front());
+    most = fewest;
+    for (const auto &r : rows) fewest = std::min(fewest, count(r)), most = std::max(most, count(r));
+    return fewest == most ? QString::number(most) : QStringLiteral("%1–%2").arg(fewest).arg(most);
+}
+
+bool severalBaseModels(const std::vector<store::TraitSummaryRow> &rows) {
+    return std::any_of(rows.begin(), rows.end(), [](const store::TraitSummaryRow &r) { return r.baseModels > 1; });
+}
+
+// "n = 3 seed models per condition" (or "2–3" when some runs are missing), over the rows drawn;
+// "n = 3 base models × 2–3 seed models each per condition" when the runs are on several.
 QString modelsText(const std::vector<store::TraitSummaryRow> &rows) {
     if (rows.empty()) return QObject::tr("no finished runs");
-    std::size_t fewest = rows.front().seeds.size(), most = fewest;
-    for (const auto &r : rows) fewest = std::min(fewest, r.seeds.size()), most = std::max(most, r.seeds.size());
-    const QString n = fewest == most ? QString::number(most) : QStringLiteral("%1–%2").arg(fewest).arg(most);
+    std::size_t most = 0;
+    if (severalBaseModels(rows)) {
+        std::size_t mostBases = 0, mostSeeds = 0;
+        const QString bases = rangeText(rows, [](const store::TraitSummaryRow &r) { return r.baseModels; }, mostBases);
+        const QString seeds = rangeText(
+            rows, [](const store::TraitSummaryRow &r) { return (r.seeds.size() + r.baseModels - 1) / r.baseModels; },
+            mostSeeds);
+        return QObject::tr("n = %1 base models × %2 seed model(s) each per condition", nullptr, int(mostSeeds))
+            .arg(bases, seeds);
+    }
+    const QString n = rangeText(rows, [](const store::TraitSummaryRow &r) { return r.seeds.size(); }, most);
     return QObject::tr("n = %1 seed model(s) per condition", nullptr, int(most)).arg(n);
 }
 
 // "95% CI across seeds: bootstrap" or, when traits differ, "bootstrap (spanish), t (probe)".
 QString methodText(const std::vector<store::TraitSummaryRow> &rows) {
+    // Across base models, Wilson traits take the t-interval (stats::acrossBaseModels).
+    const bool acrossBases = severalBaseModels(rows);
+    auto method = [acrossBases](const store::TraitSummaryRow &r) {
+        return stats::intervalMethodName(acrossBases && r.method == stats::IntervalMethod::Wilson ? stats::IntervalMethod::T
+                                                                                                  : r.method);
+    };
     std::set<std::string_view> methods;
-    for (const auto &r : rows) methods.insert(stats::intervalMethodName(r.method));
+    for (const auto &r : rows) methods.insert(method(r));
     QStringList names;
     for (std::string_view m : methods) {
         QStringList traits;
         for (const auto &r : rows)
-            if (stats::intervalMethodName(r.method) == m && !traits.contains(QString::fromStdString(r.trait)))
+            if (method(r) == m && !traits.contains(QString::fromStdString(r.trait)))
                 traits << QString::fromStdString(r.trait);
         QString name = QString::fromLatin1(m.data(), qsizetype(m.size()));
         if (name == QLatin1String("bootstrap")) name = QObject::tr("percentile bootstrap");
@@ -37,6 +65,9 @@ QString methodText(const std::vector<store::TraitSummaryRow> &rows) {
         if (name == QLatin1String("wilson")) name = QObject::tr("Wilson interval of pooled answers");
         names << (methods.size() > 1 ? QStringLiteral("%1 (%2)").arg(name, traits.join(QStringLiteral(", "))) : name);
     }
+    if (acrossBases)
+        return QObject::tr("95% CI across base models (each the mean of its seed models): %1")
+            .arg(names.join(QStringLiteral("; ")));
     return QObject::tr("95% CI across seed models: %1").arg(names.join(QStringLiteral("; ")));
 }
 
@@ -55,6 +86,11 @@ QString figureCaption(const ResultsData &data, const ChartRequest &request) {
             std::size_t most = 0;
             for (const store::Curve &c : curvesFor(data, request))
                 for (const store::CurvePoint &p : c.points) most = std::max(most, p.interval.n);
+            if (severalBaseModels(data.summary))
+                return QObject::tr("%1: %2 over training steps, mean and 95% t-interval across base models (each "
+                                   "the mean of its seed models); up to n = %3 base models per condition and step")
+                    .arg(data.experimentName, seriesLabel(effectiveSeries(data, request)))
+                    .arg(most);
             return QObject::tr("%1: %2 over training steps, mean and 95% t-interval across seed models; "
                                "up to n = %3 seed models per condition and step")
                 .arg(data.experimentName, seriesLabel(effectiveSeries(data, request)))

@@ -37,11 +37,11 @@ TwoTraitPoints twoTraitPoints(const ResultsData &data, const ChartRequest &reque
         const store::TraitSummaryRow *a = rowOf(condition, out.traitA), *b = rowOf(condition, out.traitB);
         if (!a || !b) continue;
         TwoTraitPoint p{condition, conditionRole(data, condition), *a, *b, {}};
-        // A seed model is one point when it scored both traits (seeds are ascending in both).
-        for (std::size_t i = 0; i < a->seeds.size(); ++i) {
-            auto j = std::find(b->seeds.begin(), b->seeds.end(), a->seeds[i]);
-            if (j != b->seeds.end()) p.seeds.push_back({a->seeds[i], a->perSeed[i], b->perSeed[std::size_t(j - b->seeds.begin())]});
-        }
+        // A seed model (base seed, seed) is one point when it scored both traits.
+        for (std::size_t i = 0; i < a->seeds.size(); ++i)
+            for (std::size_t j = 0; j < b->seeds.size(); ++j)
+                if (b->seeds[j] == a->seeds[i] && b->baseSeeds[j] == a->baseSeeds[i])
+                    p.seeds.push_back({a->seeds[i], a->perSeed[i], b->perSeed[j], a->baseSeeds[i]});
         out.points.push_back(std::move(p));
     }
     return out;

@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <optional>
 #include <vector>
 
 namespace inoculab::ui::charts {
@@ -21,6 +22,7 @@ struct TwoTraitPoint {
     struct Seed {
         std::uint64_t seed;
         double a, b;
+        std::optional<std::uint64_t> baseSeed;  // nullopt: the one base model
     };
     std::vector<Seed> seeds;  // seed models with a score for both traits, ascending
 };

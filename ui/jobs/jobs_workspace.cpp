@@ -554,6 +554,16 @@ bool JobsWorkspace::queueRuns(const std::vector<std::pair<QString, std::uint64_t
         m_message->setText(tr("The spec has problems to fix first (see the status bar)."));
         return false;
     }
+    // The queue keys its runs by condition and seed; the CLI runs every base model's.
+    if (const std::size_t bases = m_doc->spec().baseModel.toy.pretraining.seeds.size();
+        experiment::runBaseSeeds(m_doc->spec()).front()) {
+        m_message->setText(tr("This spec names %1 base models (base_model.pretraining.seeds). The workbench runs "
+                              "experiments on one base model so far: run it with inoculab-cli experiment run %2; "
+                              "its results show in Results as they come in.")
+                               .arg(bases)
+                               .arg(m_doc->path()));
+        return false;
+    }
     m_message->clear();
     if (onCluster()) {
         for (const ClusterProfile &p : loadClusterProfiles())

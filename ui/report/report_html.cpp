@@ -122,7 +122,9 @@ QString runsHtml(const ReportData &r) {
         const auto it = provenance.find(run.id);
         const store::RunProvenance *p = it == provenance.end() ? nullptr : &it->second->provenance;
         auto cell = [](const std::optional<std::string> &v) { return "<td>" + esc(v.value_or(std::string())) + "</td>"; };
-        out += "<tr><td>" + esc(run.condition) + "</td><td>" + QString::number(run.seed) + "</td><td>" +
+        // "2", or "base 1 seed 2" when the experiment's runs are on several base models
+        const QString model = run.baseSeed ? qs(store::runLabel(run.baseSeed, run.seed)) : QString::number(run.seed);
+        out += "<tr><td>" + esc(run.condition) + "</td><td>" + model + "</td><td>" +
                qs(std::string(store::runStatusName(run.status))) + "</td><td>" +
                (run.status == store::RunStatus::Done ? QStringLiteral("yes") : QStringLiteral("<b>excluded</b>")) +
                "</td>" + cell(run.device) + cell(run.startedAt) + cell(run.finishedAt) + "<td><code>" +
