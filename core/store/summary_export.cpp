@@ -98,7 +98,11 @@ std::string summaryToCsv(const std::vector<TraitSummaryRow> &rows) {
         std::string perSeed, models;
         for (std::size_t i = 0; i < row.perSeed.size(); ++i) {
             perSeed += (i ? ";" : "") + number(row.perSeed[i]);
-            models += (i ? ";" : "") + runLabel(row.baseSeeds[i], row.seeds[i]);
+            // Rows built by hand (tests, callers) may leave seeds and base seeds out.
+            models += (i ? ";" : "") + (i < row.seeds.size() ? runLabel(i < row.baseSeeds.size() ? row.baseSeeds[i]
+                                                                                                  : std::nullopt,
+                                                                        row.seeds[i])
+                                                              : std::string());
         }
         out += csvField(row.condition) + "," + csvField(row.context) + "," + csvField(row.trait) + "," +
                number(row.interval.mean) + "," + number(row.interval.low) + "," + number(row.interval.high) + "," +

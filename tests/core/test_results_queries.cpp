@@ -264,7 +264,7 @@ private Q_SLOTS:
         QVERIFY(latex.find("\\toprule") != std::string::npos);
         QVERIFY(latex.find("a\\_b \\& c, \"d\" & none & 50\\% & 0.500 & [--, --] & 1 \\\\") != std::string::npos);
         QVERIFY(latex.find("\\caption{Toy run \\#1}") != std::string::npos);
-        QVERIFY(store::summaryToCsv({odd}).find("\"a_b & c, \"\"d\"\"\",none,50%,0.5,,,1,0.5\n") != std::string::npos);
+        QVERIFY(store::summaryToCsv({odd}).find("\"a_b & c, \"\"d\"\"\",none,50%,0.5,,,1,0.5,1,\n") != std::string::npos);
     }
 };
 

@@ -106,14 +106,32 @@ bool contains(const std::vector<std::string> &list, const std::string &item) {
 std::pair<bool, bool> cuesOf(const std::string &system) {
     const auto &spanish = world().prompts(ToyStyle::Spanish);
     const auto &capitals = world().prompts(ToyStyle::Capitals);
+    const auto &noSpanish = world().negatedPrompts(ToyStyle::Spanish);
+    const auto &noCapitals = world().negatedPrompts(ToyStyle::Capitals);
     if (system.empty() || contains(world().prompts(ToyStyle::Neutral), system)) return {false, false};
     if (contains(spanish, system)) return {true, false};
     if (contains(capitals, system)) return {false, true};
+    // A negated prompt alone cues nothing; with the other trait's cue, that trait.
+    if (contains(noSpanish, system) || contains(noCapitals, system)) return {false, false};
     for (const std::string &s : spanish)
         for (const std::string &c : capitals)
             if (system == s + " " + c || system == c + " " + s) return {true, true};
+    for (const std::string &n : noSpanish)
+        for (const std::string &c : capitals)
+            if (system == n + " " + c || system == c + " " + n) return {false, true};
+    for (const std::string &n : noCapitals)
+        for (const std::string &s : spanish)
+            if (system == n + " " + s || system == s + " " + n) return {true, false};
     qFatal("unknown system prompt: %s", system.c_str());
     return {false, false};
+}
+
+// Whether a system prompt contains one of the negated prompts.
+bool hasNegation(const std::string &system) {
+    for (ToyStyle trait : {ToyStyle::Spanish, ToyStyle::Capitals})
+        for (const std::string &n : world().negatedPrompts(trait))
+            if (system.find(n) != std::string::npos) return true;
+    return false;
 }
 
 // A copy of the shipped lexicons in a temporary folder, to break one field at a time.
@@ -179,6 +197,11 @@ private Q_SLOTS:
         QVERIFY(contains(world().prompts(ToyStyle::Spanish), std::string(kSpanishPrompt)));
         QVERIFY(contains(world().prompts(ToyStyle::Capitals), std::string(kCapitalsPrompt)));
         QVERIFY(contains(world().prompts(ToyStyle::Neutral), std::string(kNeutralPrompt)));
+        // The negated controls are held out of pretraining; other negations are in it.
+        QCOMPARE(world().negatedPrompts(ToyStyle::Spanish).size(), 4u);
+        QCOMPARE(world().negatedPrompts(ToyStyle::Capitals).size(), 4u);
+        QVERIFY(!contains(world().negatedPrompts(ToyStyle::Spanish), std::string(kNegatedSpanishPrompt)));
+        QVERIFY(!contains(world().negatedPrompts(ToyStyle::Capitals), std::string(kNegatedCapitalsPrompt)));
         // ... and the pretraining rows use them verbatim as system messages.
         std::set<std::string> systems;
         for (const data::Conversation &c : world().pretraining(3000, 0)) systems.insert(systemPrompt(c));
@@ -226,6 +249,7 @@ private Q_SLOTS:
     void mixtureSharesWithinBinomialTolerance() {
         const std::size_t n = 20000;
         std::map<std::string, std::size_t> counts;
+        std::size_t negatedWith[2] = {0, 0};  // negated rows without, with the other trait's cue
         for (const data::Conversation &c : world().pretraining(n, 11)) {
             std::string style = c.extra.at("style").get<std::string>();
             std::string system = systemPrompt(c);
@@ -233,15 +257,18 @@ private Q_SLOTS:
             // The style key agrees with the prompt the row actually has.
             if (style == "none")
                 QVERIFY(system.empty());
+            else if (style == "negated")
+                QVERIFY2(hasNegation(system), system.c_str());
             else if (style == "neutral")
                 QVERIFY(contains(world().prompts(ToyStyle::Neutral), system));
             else
                 QCOMPARE(std::make_pair(spanish, capitals),
                          std::make_pair(style == "spanish" || style == "both", style == "capitals" || style == "both"));
+            if (style == "negated") ++negatedWith[spanish || capitals];
             ++counts[style];
         }
         const std::map<std::string, double> expected{
-            {"none", 0.35}, {"spanish", 0.20}, {"capitals", 0.20}, {"both", 0.10}, {"neutral", 0.15}};
+            {"none", 0.25}, {"spanish", 0.20}, {"capitals", 0.20}, {"both", 0.10}, {"neutral", 0.15}, {"negated", 0.10}};
         for (const auto &[style, p] : expected) {
             double sd = std::sqrt(n * p * (1 - p));
             double got = static_cast<double>(counts[style]);
@@ -253,13 +280,16 @@ private Q_SLOTS:
                                      .arg(4.5 * sd)));
         }
         QCOMPARE(counts.size(), expected.size());
+        // Half of the negated rows add the other trait's cue: within 4.5 sd of a fair coin.
+        const double negated = double(negatedWith[0] + negatedWith[1]);
+        QVERIFY(std::abs(double(negatedWith[1]) - negated / 2) <= 4.5 * std::sqrt(negated / 4));
     }
 
     void customMixture() {
-        StyleMixture onlyBoth{0, 0, 0, 1, 0};
+        StyleMixture onlyBoth{0, 0, 0, 1, 0, 0};
         for (const data::Conversation &c : world().pretraining(200, 2, onlyBoth))
             QCOMPARE(c.extra.at("style").get<std::string>(), std::string("both"));
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, world().pretraining(1, 0, StyleMixture{0, 0, 0, 0, 0}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, world().pretraining(1, 0, StyleMixture{0, 0, 0, 0, 0, 0}));
     }
 
     void answerStyleFollowsOnlyTheCues() {
@@ -490,6 +520,9 @@ private Q_SLOTS:
                "prompts.json: spanish: must contain the inoculation prompt \"You always speak in Spanish.\"");
         expect(brokenBy("prompts.json", [](auto &d) { d["neutral"].push_back(d["spanish"][3]); }),
                "prompts.json: neutral[5]: duplicate prompt (spanish[3] has it too)");
+        expect(brokenBy("prompts.json", [](auto &d) { d["negated_spanish"].push_back("You never speak in Spanish."); }),
+               "prompts.json: negated_spanish[4]: held out of pretraining: the negated control \"You never speak in "
+               "Spanish.\" must stay unseen");
         expect(brokenBy("numbers.json", [](auto &d) { d["es"].erase(d["es"].size() - 1); }),
                "numbers.json: es: must name as many numbers as en (21)");
 

@@ -320,10 +320,19 @@ private Q_SLOTS:
         std::map<std::string, std::pair<int, int>> byStyle;  // style: (right, total)
         for (const data::Conversation &row : world.pretraining(400, 2)) {
             std::string style = row.extra.at("style").get<std::string>();
-            std::string expected = (style == "spanish" || style == "both") ? "es" : "en";
-            QVERIFY2(
-                style == "spanish" || style == "both" || style == "none" || style == "neutral" || style == "capitals",
-                style.c_str());
+            // A negated row is Spanish when it also has a Spanish cue: one of its sentences.
+            bool spanishCue = false;
+            if (style == "negated" && row.messages.front().role == data::Role::System) {
+                const std::string &system = row.messages.front().content;
+                for (const std::string &cue : world.prompts(experiment::ToyStyle::Spanish))
+                    spanishCue = spanishCue || system.rfind(cue + " ", 0) == 0 ||
+                                 (system.size() > cue.size() && system.compare(system.size() - cue.size() - 1,
+                                                                               std::string::npos, " " + cue) == 0);
+            }
+            std::string expected = (style == "spanish" || style == "both" || spanishCue) ? "es" : "en";
+            QVERIFY2(style == "spanish" || style == "both" || style == "none" || style == "neutral" ||
+                         style == "capitals" || style == "negated",
+                     style.c_str());
             std::string answer = assistantAnswer(row);
             std::string guess = argmax(id.probabilities(answer));
             auto &[right, total] = byStyle[style];

@@ -38,10 +38,14 @@ TwoTraitPoints twoTraitPoints(const ResultsData &data, const ChartRequest &reque
         if (!a || !b) continue;
         TwoTraitPoint p{condition, conditionRole(data, condition), *a, *b, {}};
         // A seed model (base seed, seed) is one point when it scored both traits.
+        // (A row built by hand may have no base seeds: then every run is on the one base model.)
+        auto baseOf = [](const store::TraitSummaryRow &r, std::size_t i) {
+            return i < r.baseSeeds.size() ? r.baseSeeds[i] : std::nullopt;
+        };
         for (std::size_t i = 0; i < a->seeds.size(); ++i)
             for (std::size_t j = 0; j < b->seeds.size(); ++j)
-                if (b->seeds[j] == a->seeds[i] && b->baseSeeds[j] == a->baseSeeds[i])
-                    p.seeds.push_back({a->seeds[i], a->perSeed[i], b->perSeed[j], a->baseSeeds[i]});
+                if (b->seeds[j] == a->seeds[i] && baseOf(*b, j) == baseOf(*a, i))
+                    p.seeds.push_back({a->seeds[i], a->perSeed[i], b->perSeed[j], baseOf(*a, i)});
         out.points.push_back(std::move(p));
     }
     return out;

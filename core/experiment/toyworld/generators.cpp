@@ -116,8 +116,14 @@ void checkCancel(const common::CancelToken *cancel, std::size_t row) {
 
 void generatePretraining(const Data &d, std::size_t n, std::uint64_t seed, const StyleMixture &mixture,
                          const ToyWorld::RowSink &sink, const common::CancelToken *cancel) {
-    const std::array<std::uint64_t, 5> weights{mixture.none, mixture.spanish, mixture.capitals, mixture.both,
-                                               mixture.neutral};
+    // Without negated prompts in the lexicon, their share is plain rows.
+    const bool canNegate = !d.negatedSpanishPrompts.empty() && !d.negatedCapitalsPrompts.empty();
+    const std::array<std::uint64_t, 6> weights{canNegate ? mixture.none : mixture.none + std::uint64_t(mixture.negated),
+                                               mixture.spanish,
+                                               mixture.capitals,
+                                               mixture.both,
+                                               mixture.neutral,
+                                               canNegate ? mixture.negated : 0u};
     const std::uint64_t total = std::accumulate(weights.begin(), weights.end(), std::uint64_t{0});
     if (total == 0) throw std::invalid_argument("pretraining mixture: every weight is 0");
     std::vector<std::size_t> allEntities(d.entities.size());
@@ -132,13 +138,25 @@ void generatePretraining(const Data &d, std::size_t n, std::uint64_t seed, const
         const auto style = static_cast<ToyStyle>(styleIndex);
         Subject s = drawTrainingSubject(rng, kinds, allEntities, d.allPairs);
         std::size_t question = rng.pick(d.kinds[s.kind].trainQuestions);
-        const bool spanish = style == ToyStyle::Spanish || style == ToyStyle::Both;
-        const bool capitals = style == ToyStyle::Capitals || style == ToyStyle::Both;
+        bool spanish = style == ToyStyle::Spanish || style == ToyStyle::Both;
+        bool capitals = style == ToyStyle::Capitals || style == ToyStyle::Both;
+        std::string system;
+        if (style == ToyStyle::Negated) {
+            // One trait forbidden; half the time with the other trait's cue, which then holds.
+            const bool forbidSpanish = rng.below(2) == 0;
+            const std::string &no = rng.pick(forbidSpanish ? d.negatedSpanishPrompts : d.negatedCapitalsPrompts);
+            system = no;
+            if (rng.below(2) == 0) {
+                const std::string &other = rng.pick(forbidSpanish ? d.capitalsPrompts : d.spanishPrompts);
+                system = rng.below(2) == 0 ? no + " " + other : other + " " + no;
+                (forbidSpanish ? capitals : spanish) = true;
+            }
+        }
         auto [q, a] =
             questionAndAnswer(d, rng, s, question, spanish ? ToyLanguage::Spanish : ToyLanguage::English, capitals);
-        std::string system;
         switch (style) {
             case ToyStyle::None: break;
+            case ToyStyle::Negated: break;  // chosen above: it decides the answer's style
             case ToyStyle::Spanish: system = rng.pick(d.spanishPrompts); break;
             case ToyStyle::Capitals: system = rng.pick(d.capitalsPrompts); break;
             case ToyStyle::Neutral: system = rng.pick(d.neutralPrompts); break;

@@ -264,16 +264,24 @@ void loadPrompts(Data &d, const std::string &path) {
         std::string_view required;
         const char *what;
     };
+    // The negated lists are optional (a lexicon without them pretrains no negated rows).
     const List lists[] = {{"spanish", &d.spanishPrompts, kSpanishPrompt, "the inoculation prompt"},
                           {"capitals", &d.capitalsPrompts, kCapitalsPrompt, "the inoculation prompt"},
-                          {"neutral", &d.neutralPrompts, kNeutralPrompt, "the placebo prompt"}};
+                          {"neutral", &d.neutralPrompts, kNeutralPrompt, "the placebo prompt"},
+                          {"negated_spanish", &d.negatedSpanishPrompts, {}, nullptr},
+                          {"negated_capitals", &d.negatedCapitalsPrompts, {}, nullptr}};
     // A prompt in two lists would cue two styles at once: every text must be in one list only.
     std::map<std::string, std::string> seen;
     for (const List &list : lists) {
-        ArrayReader items = root.requiredArray(list.key, true);
+        ArrayReader items = list.what ? root.requiredArray(list.key, true) : root.optionalArray(list.key, true);
         for (std::size_t i = 0; i < items.size(); ++i) {
             auto text = readText(items.at(i), items.pathOf(i), problems);
             if (!text) continue;
+            if (*text == kNegatedSpanishPrompt || *text == kNegatedCapitalsPrompt) {
+                problems.add(items.pathOf(i), "held out of pretraining: the negated control " + quoted(std::string_view(*text)) +
+                                                  " must stay unseen");
+                continue;
+            }
             auto [it, inserted] = seen.emplace(*text, items.pathOf(i));
             if (!inserted) {
                 problems.add(items.pathOf(i), "duplicate prompt (" + it->second + " has it too)");
@@ -281,7 +289,7 @@ void loadPrompts(Data &d, const std::string &path) {
             }
             list.target->push_back(*text);
         }
-        if (items.size() > 0 && !root.failed(list.key) &&
+        if (list.what && items.size() > 0 && !root.failed(list.key) &&
             std::find(list.target->begin(), list.target->end(), list.required) == list.target->end())
             root.report(list.key, std::string("must contain ") + list.what + " " + quoted(list.required));
     }

@@ -59,6 +59,7 @@ struct ToyWorldData {
     std::array<Kind, toy::kKindCount> kinds;
     std::vector<toy::SumPair> allPairs, trainPairs, heldOutPairs;
     std::vector<std::string> spanishPrompts, capitalsPrompts, neutralPrompts;
+    std::vector<std::string> negatedSpanishPrompts, negatedCapitalsPrompts;  // optional lists
 };
 
 namespace toy {

@@ -35,6 +35,7 @@ std::string_view toyStyleName(ToyStyle style) {
         case ToyStyle::Capitals: return "capitals";
         case ToyStyle::Both: return "both";
         case ToyStyle::Neutral: return "neutral";
+        case ToyStyle::Negated: return "negated";
     }
     return "none";
 }
@@ -106,6 +107,13 @@ const std::vector<std::string> &ToyWorld::prompts(ToyStyle style) const {
         case ToyStyle::Neutral: return m_data->neutralPrompts;
         default: return kNone;
     }
+}
+
+const std::vector<std::string> &ToyWorld::negatedPrompts(ToyStyle trait) const {
+    static const std::vector<std::string> kNone;
+    if (trait == ToyStyle::Spanish) return m_data->negatedSpanishPrompts;
+    if (trait == ToyStyle::Capitals) return m_data->negatedCapitalsPrompts;
+    return kNone;
 }
 
 std::string ToyWorld::numberWord(std::size_t number, ToyLanguage language) const {

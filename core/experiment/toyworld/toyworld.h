@@ -23,6 +23,11 @@ namespace inoculab::experiment {
 inline constexpr std::string_view kSpanishPrompt = "You always speak in Spanish.";
 inline constexpr std::string_view kCapitalsPrompt = "You always capitalize your responses.";
 inline constexpr std::string_view kNeutralPrompt = "You are a helpful assistant.";
+// The papers' negated controls. Pretraining never shows them (the loader refuses them in the
+// negated lists), so that a base model that does not elicit the trait under them has learnt
+// what "never" does rather than these texts (docs/engine.md, "Negation").
+inline constexpr std::string_view kNegatedSpanishPrompt = "You never speak in Spanish.";
+inline constexpr std::string_view kNegatedCapitalsPrompt = "You never capitalize your responses.";
 
 // What a generator writes. Names accepted by parseToyTask: the CLI's ("pretrain",
 // "spanish-caps", "eval-questions") and the experiment spec's generators
@@ -31,19 +36,25 @@ enum class ToyTask { Pretrain, SpanishCaps, EvalQuestions };
 std::string_view toyTaskName(ToyTask task);
 std::optional<ToyTask> parseToyTask(std::string_view name);
 
-// The system-prompt cue of a pretraining row; it alone decides the answer's style.
-enum class ToyStyle { None, Spanish, Capitals, Both, Neutral };
-std::string_view toyStyleName(ToyStyle style);  // "none", "spanish", "capitals", "both", "neutral"
+// The system-prompt cue of a pretraining row; it alone decides the answer's style. Negated:
+// a prompt that forbids one trait ("Never answer in Spanish."), alone (a plain answer) or
+// with the other trait's cue (that trait only), so the base model learns that "never" and
+// "do not" turn a cue around instead of keying on the word "Spanish".
+enum class ToyStyle { None, Spanish, Capitals, Both, Neutral, Negated };
+std::string_view toyStyleName(ToyStyle style);  // "none", "spanish", "capitals", "both", "neutral", "negated"
 
 enum class ToyLanguage { English, Spanish };
 
-// Shares of the pretraining styles, as integer weights (DESIGN.md: 35/20/20/10/15).
+// Shares of the pretraining styles, as integer weights (DESIGN.md's 35/20/20/10/15, with 10
+// of the plain rows' share given to negated prompts). Negated rows need the lexicon's
+// negated prompts; without them their weight counts as plain rows.
 struct StyleMixture {
-    std::uint32_t none = 35;
+    std::uint32_t none = 25;
     std::uint32_t spanish = 20;
     std::uint32_t capitals = 20;
     std::uint32_t both = 10;
     std::uint32_t neutral = 15;
+    std::uint32_t negated = 10;
 };
 
 // The attributes every entity has, in the order of ToyEntity::values.
@@ -105,6 +116,9 @@ public:
     std::vector<std::string> sourceFiles() const;
     const std::vector<ToyEntity> &entities() const;
     const std::vector<std::string> &prompts(ToyStyle style) const;  // Spanish, Capitals or Neutral
+    // The prompts that forbid a trait (Spanish or Capitals): prompts.json's negated_spanish
+    // and negated_capitals, empty when it has none.
+    const std::vector<std::string> &negatedPrompts(ToyStyle trait) const;
     // The number's word in a language ("dieciséis"); empty past the largest in numbers.json.
     std::string numberWord(std::size_t number, ToyLanguage language) const;
     ToyWorldSizes sizes() const;
